@@ -1,0 +1,138 @@
+"""One settings object for the whole product.
+
+Values come, in order of precedence, from constructor arguments, environment variables prefixed
+``RA_`` (nested with ``__``), a TOML file (``RA_CONFIG`` or ``./review-assistant.toml``) and the
+defaults below. Nothing else in the package reads the environment: a reviewer's machine is
+configured in one place, and tests build a ``Settings`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("RA_CONFIG", "review-assistant.toml"))
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; see README for the variables."""
+
+    model_config = SettingsConfigDict(env_prefix="RA_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(default=REPO_ROOT / "data", description="Chroma, BM25, review store, users")
+    corpus_dir: Path = Field(default=REPO_ROOT / "corpus" / "guidelines")
+    prompts_dir: Path = Field(default=REPO_ROOT / "prompts")
+    rubric_file: Path = Field(default=PACKAGE_DIR / "data" / "rubric.yaml")
+
+    # Index
+    embedding: Literal["use", "e5"] = "use"
+    embedding_threads: int = 2
+    chroma_mode: Literal["embedded", "http"] = "embedded"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8000
+    collection: str = "review_assistant"
+    chunk_size: int = 300
+    chunk_overlap: int = 60
+
+    # Retrieval
+    dense_weight: float = 0.65
+    bm25_weight: float = 0.35
+    rrf_k: int = 60
+    top_k: int = 6
+
+    # Q&A
+    abstain_threshold: float = 0.5
+
+    # OCR
+    ocr_enabled: bool = True
+    ocr_lang: str = "jpn"
+    ocr_dpi: int = 300
+
+    # LLM (OpenAI-compatible). Unset model → offline answerer/drafter.
+    llm_provider: Literal["openai", "azure"] = "openai"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_api_version: str | None = Field(default=None, description="Azure OpenAI API version")
+    llm_timeout: float = 60.0
+    llm_max_retries: int = 2
+    llm_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Non-loopback hosts allowed to receive plan text (plans are confidential).",
+    )
+
+    # UI / auth
+    users_file: Path | None = None
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 7860
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_config_file()),
+        )
+
+    # Derived paths -------------------------------------------------------------------------
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def lexical_dir(self) -> Path:
+        return self.data_dir / "lexical"
+
+    @property
+    def review_db(self) -> Path:
+        return self.data_dir / "reviews.sqlite"
+
+    @property
+    def users_path(self) -> Path:
+        return self.users_file or (self.data_dir / "users.toml")
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_model)
+
+    def llm_endpoint_is_local(self) -> bool:
+        """A missing base URL means api.openai.com, which is not local."""
+        if not self.llm_base_url:
+            return False
+        return (urlparse(self.llm_base_url).hostname or "") in LOOPBACK_HOSTS
+
+    def llm_may_receive_plans(self) -> bool:
+        """Plans are confidential: only loopback endpoints or hosts the user listed may see them."""
+        if self.llm_endpoint_is_local():
+            return True
+        host = urlparse(self.llm_base_url).hostname if self.llm_base_url else "api.openai.com"
+        return host in self.llm_allowed_hosts
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs system packages (Debian) and the Python environment in .venv.
+# Idempotent: safe to run again; it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+APT_PKGS="fonts-ipaexfont-gothic tesseract-ocr tesseract-ocr-jpn"
+if [ "${1:-}" = "--test" ]; then
+  APT_PKGS="$APT_PKGS chromium ninja-build cmake"
+fi
+missing=""
+for p in $APT_PKGS; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+if [ "${1:-}" = "--test" ]; then
+  .venv/bin/pip install -q -e '.[test]'
+else
+  .venv/bin/pip install -q -e .
+fi
