@@ -1,2 +1,285 @@
-def main() -> None:
-    raise SystemExit(0)
+"""Command-line interface: a thin layer over :mod:`assistant.api`.
+
+Exit codes: 0 success, 1 a processing failure the user can act on (bad file, partial batch),
+2 usage errors (argparse's convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from assistant.api import ReviewAssistant
+from assistant.errors import ReviewAssistantError
+from assistant.models import VERDICT_LABELS_JA, Assessment
+
+
+def _add_review_parser(sub: argparse._SubParsersAction) -> None:
+    """`review list|show|decide|export` (owned by the review-store work)."""
+    from assistant.models import Verdict
+
+    review = sub.add_parser("review", help="審査結果の確認・確定・出力 / human review")
+    actions = review.add_subparsers(dest="review_command", required=True)
+
+    listing = actions.add_parser("list", help="提出物の一覧 / list submissions")
+    listing.add_argument("--status", choices=["draft", "in_review", "final"])
+    listing.add_argument("--prefecture", help="都道府県で絞り込み / filter by prefecture")
+    listing.add_argument("--json", action="store_true", help="JSONで出力 / print JSON")
+
+    show = actions.add_parser("show", help="提出物の判定一覧 / show one submission")
+    show.add_argument("submission", type=int, metavar="SUBMISSION")
+    show.add_argument("--json", action="store_true", help="JSONで出力 / print JSON")
+
+    decide = actions.add_parser("decide", help="項目の判定を確定 / confirm or override an item")
+    decide.add_argument("submission", type=int, metavar="SUBMISSION")
+    decide.add_argument("criterion_id", metavar="CRITERION_ID")
+    decide.add_argument("--verdict", required=True, choices=[v.value for v in Verdict])
+    decide.add_argument("--comment", required=True)
+    decide.add_argument("--reviewer", required=True)
+    decide.add_argument(
+        "--expected-version",
+        type=int,
+        help="読み込んだ版。他の審査者が変更していたら中止 / refuse if someone changed it since",
+    )
+
+    export = actions.add_parser("export", help="審査結果の出力 / export a submission")
+    export.add_argument("submission", type=int, metavar="SUBMISSION")
+    export.add_argument("--format", required=True, choices=["xlsx", "csv", "md", "html"])
+    export.add_argument("--out", required=True, type=Path)
+
+
+def _run_review(args: argparse.Namespace) -> int:
+    """Imports are local so the other commands do not pay for openpyxl and rich at start-up."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Column, Table
+
+    from assistant.errors import ReviewAssistantError
+    from assistant.export import export_submission
+    from assistant.models import VERDICT_LABELS_JA
+    from assistant.review_store import STATUS_LABELS_JA, ReviewStore
+    from assistant.settings import get_settings
+
+    console = Console(markup=False, highlight=False)
+    try:
+        store = ReviewStore(get_settings().review_db)
+        if args.review_command == "list":
+            submissions = store.list_submissions(status=args.status, prefecture=args.prefecture)
+            if args.json:
+                print(
+                    json.dumps([s.model_dump(mode="json") for s in submissions], ensure_ascii=False, indent=2)
+                )
+                return 0
+            if not submissions:
+                print("該当する提出物はありません。")
+                return 0
+            table = Table(
+                Column("ID", no_wrap=True),
+                "ファイル",
+                "都道府県",
+                "種別",
+                "状態",
+                Column("確定/項目", no_wrap=True),
+                Column("登録日時", no_wrap=True),
+            )
+            for s in submissions:
+                table.add_row(
+                    str(s.id),
+                    s.file_name,
+                    s.prefecture or "",
+                    s.plan_type,
+                    STATUS_LABELS_JA[s.status],
+                    f"{s.decided_count}/{s.item_count}",
+                    s.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                )
+            console.print(table)
+        elif args.review_command == "show":
+            view = store.get(args.submission)
+            if args.json:
+                print(view.model_dump_json(indent=2))
+                return 0
+            print(
+                f"提出物 {view.id}：{view.file_name}（{view.plan_type}、{view.prefecture or '都道府県未設定'}）"
+                f" 状態：{STATUS_LABELS_JA[view.status]}（{view.decided_count}/{view.item_count} 項目確定）"
+            )
+            for warning in view.draft.warnings:
+                print(f"注意：{warning}")
+            table = Table(
+                Column("項目ID", no_wrap=True),
+                Column("判定（案）", no_wrap=True),
+                Column("判定（確定）", no_wrap=True),
+                "審査者",
+                Column("版", no_wrap=True),
+                "コメント",
+            )
+            for item in view.items:
+                decision = item.decision
+                table.add_row(
+                    item.criterion_id,
+                    VERDICT_LABELS_JA[item.draft_verdict],
+                    VERDICT_LABELS_JA[decision.verdict] if decision else "未確定",
+                    decision.reviewer if decision else "",
+                    str(item.version),
+                    decision.comment if decision else "",
+                )
+            console.print(table)
+        elif args.review_command == "decide":
+            item = store.decide(
+                args.submission,
+                args.criterion_id,
+                verdict=args.verdict,
+                comment=args.comment,
+                reviewer=args.reviewer,
+                expected_version=args.expected_version,
+            )
+            view = store.get(args.submission)
+            print(
+                f"{item.criterion_id}：{VERDICT_LABELS_JA[item.draft_verdict]} → "
+                f"{VERDICT_LABELS_JA[args.verdict]} を記録しました（版 {item.version}）。"
+                f"提出物 {view.id} の状態：{STATUS_LABELS_JA[view.status]}"
+                f"（{view.decided_count}/{view.item_count} 項目確定）"
+            )
+        else:
+            path = export_submission(store.get(args.submission), args.format, args.out)
+            print(f"出力しました：{path}")
+    except (ReviewAssistantError, ValueError) as exc:
+        print(f"エラー：{exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_core_parsers(sub: argparse._SubParsersAction) -> None:
+    idx = sub.add_parser("index", help="ガイドラインを索引に登録 / index guideline documents")
+    idx.add_argument("paths", nargs="*", type=Path, help="省略時は同梱コーパス / default: bundled corpus")
+
+    search = sub.add_parser("search", help="ガイドラインを検索 / hybrid search")
+    search.add_argument("query")
+    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    search.add_argument("--plan", help="計画書（PDFパス・提出物ID）も検索 / also search this plan")
+    search.add_argument("--json", action="store_true")
+
+    ask = sub.add_parser("ask", help="要件について質問 / ask about the requirements")
+    ask.add_argument("question")
+    ask.add_argument("--plan", metavar="PLAN_ID_OR_PDF", help="計画書も対象にする / include this plan")
+    ask.add_argument("--backend", choices=["auto", "offline", "llm"], default="auto")
+    ask.add_argument("--json", action="store_true")
+
+    assess = sub.add_parser("assess", help="計画書のチェックリスト下書き / draft a checklist for a plan")
+    assess.add_argument("pdf", type=Path, metavar="PLAN.pdf")
+    assess.add_argument("--type", choices=["A", "B", "C"], dest="plan_type")
+    assess.add_argument("--backend", choices=["offline", "llm"], default=None,
+                        help="既定：LLM設定があれば llm、なければ offline")
+    assess.add_argument("--json", action="store_true")
+    assess.add_argument("--out", type=Path, help="JSONをファイルに保存 / write the JSON to FILE")
+    assess.add_argument("--save", action="store_true", help="審査記録に保存 / store as a submission")
+    assess.add_argument("--prefecture", help="提出元の都道府県 / submitting prefecture")
+
+
+def _print_json(model: BaseModel) -> None:
+    print(model.model_dump_json(indent=2))
+
+
+def _run_index(args: argparse.Namespace) -> int:
+    results = ReviewAssistant().index_paths(args.paths or None)
+    for r in results:
+        label = {"indexed": f"登録 {r.chunks} チャンク", "unchanged": "変更なし", "error": f"エラー：{r.error}"}[r.status]
+        print(f"{r.source}: {label}")
+    return 1 if any(r.status == "error" for r in results) else 0
+
+
+def _run_search(args: argparse.Namespace) -> int:
+    docs = ReviewAssistant().search(args.query, k=args.k, mode=args.mode, plan=args.plan)
+    rows = [{"source": d.metadata.get("source"), "page": int(d.metadata.get("page") or 0) or None,
+             "section": d.metadata.get("section") or None, "score": round(float(d.metadata["score"]), 5),
+             "kind": d.metadata.get("kind"), "text": d.page_content} for d in docs]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for n, r in enumerate(rows, 1):
+        where = f"{r['page']}頁" if r["page"] else f"「{r['section']}」"
+        print(f"[{n}] {r['source']} {where}  score={r['score']}")
+        print("    " + str(r["text"]).replace("\n", "\n    "))
+    return 0
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    answer = ReviewAssistant().ask(args.question, plan=args.plan, backend=args.backend)
+    if args.json:
+        _print_json(answer)
+        return 0
+    print(answer.answer)
+    if answer.citations and answer.backend != "offline":
+        print()
+        for n, c in enumerate(answer.citations, 1):
+            where = f"{c.page}頁" if c.page else f"「{c.section}」"
+            print(f"[{n}] {c.source} {where}：「{c.quote}」")
+    print(f"\n（回答方式：{answer.backend}）")
+    return 0
+
+
+def _run_assess(args: argparse.Namespace) -> int:
+    ra = ReviewAssistant()
+    backend = args.backend or ("llm" if ra.settings.llm_enabled else "offline")
+    assessment = ra.assess(args.pdf, plan_type=args.plan_type, backend=backend)
+    text = assessment.model_dump_json(indent=2)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+    if args.save:
+        view = ra.save(assessment, args.pdf, prefecture=args.prefecture)
+        print(f"審査記録に保存しました：提出物ID {view.id}", file=sys.stderr)
+    if args.json:
+        print(text)
+    elif not args.out or args.save:
+        _print_checklist(assessment, ra)
+    return 0
+
+
+def _print_checklist(assessment: Assessment, ra: ReviewAssistant) -> None:
+    print(f"{assessment.plan}（{assessment.plan_type}：{ra.rubric.type_label(assessment.plan_type)}）"
+          f" 下書き方式：{assessment.backend}")
+    for w in assessment.warnings:
+        print(f"⚠ {w}")
+    for item in assessment.items:
+        c = ra.rubric.get(item.criterion_id)
+        print(f"\n■ {c.group}｜{c.label}［{VERDICT_LABELS_JA[item.verdict]}］ {item.criterion_id}")
+        print(f"  {item.rationale}")
+        for cite in item.citations:
+            print(f"  - {cite.page}頁：「{cite.quote}」")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="review-assistant", description="地域産業成長プラン等の審査支援")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_core_parsers(sub)
+    _add_review_parser(sub)
+    return parser
+
+
+_COMMANDS = {
+    "index": _run_index,
+    "search": _run_search,
+    "ask": _run_ask,
+    "assess": _run_assess,
+    "review": lambda args: _run_review(args),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except ReviewAssistantError as exc:
+        print(f"エラー：{getattr(exc, 'message', None) or exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

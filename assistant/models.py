@@ -101,3 +101,15 @@ class ParsedDocument(BaseModel):
     title: str = ""
     pages: list[PageText]
     warnings: list[str] = Field(default_factory=list)
+
+
+class User(BaseModel):
+    """Who is asking. Access rules are enforced in the API from this, never by hiding widgets."""
+
+    name: str
+    role: Literal["reviewer", "prefecture"]
+    prefecture: str | None = None
+
+
+#: The CLI runs as a reviewer: whoever has shell access to the data directory sees everything.
+CLI_USER = User(name="cli", role="reviewer")

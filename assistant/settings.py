@@ -136,3 +136,15 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def apply_process_env() -> None:
+    """Set the process-wide switches that third-party libraries only read from the environment.
+
+    Chroma and Gradio phone home unless told not to (the app must not call out), and tesseract
+    spawns one OpenMP thread per core, which oversubscribes a 2-core machine running workers.
+    """
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,0 +1,65 @@
+"""Grounding checks: every quote the product shows must occur on the page (or section) it cites.
+
+This is the one place that decides whether a quote is real, so the Q&A answerers, the assessment
+drafters and the exports all apply the same rule: NFKC, whitespace removed, substring of the
+cited page's extracted text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from langchain_core.documents import Document
+
+from .models import Citation, PageText, ParsedDocument
+from .textnorm import quote_in_text, sentence_spans
+
+DocLookup = Callable[[str], ParsedDocument | None]
+_BULLET_RE = re.compile(r"^\s*(?:[-*•・●○◆■□✓✔]\s*|[0-9０-９]+[\.．)）]\s*|#+\s*)+")
+
+
+def find_page(doc: ParsedDocument, page: int | None, section: str | None) -> PageText | None:
+    for p in doc.pages:
+        if page is not None and p.page == page:
+            return p
+        if page is None and section is not None and p.section == section:
+            return p
+    return None
+
+
+def quote_on_page(doc: ParsedDocument | None, page: int | None, section: str | None, quote: str) -> bool:
+    """Check against both the raw extraction and the joined text: they differ only in whitespace."""
+    if doc is None:
+        return False
+    target = find_page(doc, page, section)
+    if target is None:
+        return False
+    return quote_in_text(quote, target.raw) or quote_in_text(quote, target.text)
+
+
+def chunk_citation(chunk: Document, quote: str) -> Citation:
+    meta = chunk.metadata
+    page = int(meta.get("page") or 0) or None
+    return Citation(source=str(meta.get("source", "")), page=page, section=meta.get("section") or None,
+                    quote=quote)
+
+
+def verify_citation(citation: Citation, doc: ParsedDocument | None) -> bool:
+    return quote_on_page(doc, citation.page, citation.section if citation.page is None else None, citation.quote)
+
+
+def clean_quote(text: str) -> str:
+    """Drop list bullets and heading marks: they are layout, and a quote should read as prose."""
+    return _BULLET_RE.sub("", text).strip()
+
+
+def chunk_sentences(chunk: Document, *, min_chars: int = 6) -> list[str]:
+    """Sentences of a chunk, each a verbatim substring of the chunk (and so of its page)."""
+    text = chunk.page_content
+    out = []
+    for start, end in sentence_spans(text):
+        sentence = clean_quote(text[start:end])
+        if len(sentence) >= min_chars:
+            out.append(sentence)
+    return out

@@ -1,0 +1,160 @@
+"""Plumbing to an OpenAI-compatible chat endpoint (OpenAI, Azure OpenAI, or a local server).
+
+Callers get three things: a structured call that either returns a validated pydantic object or
+says clearly which checks still failed, a text stream for the chat UI, and one error type
+(:class:`LLMUnavailableError`) for every way the endpoint can let them down, so each caller can
+fall back to its offline path without knowing about HTTP, retries or the openai client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.runnables import Runnable
+from langchain_openai import AzureChatOpenAI, ChatOpenAI
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from assistant.errors import LLMUnavailableError, PlanEndpointNotAllowedError
+from assistant.settings import Settings
+
+T = TypeVar("T", bound=BaseModel)
+
+CITATION_KEY_RE = re.compile(r"[【\[]\s*(S[0-9]+)\s*[】\]]")
+
+# Local servers (llama.cpp, vLLM, Ollama) ignore the key, but the openai client refuses to start
+# without one.
+_PLACEHOLDER_API_KEY = SecretStr("not-needed")
+
+
+def extract_citation_keys(text: str) -> list[str]:
+    """Keys in order of first appearance, so the caller can number citations as the reader sees them."""
+    return list(dict.fromkeys(m.group(1) for m in CITATION_KEY_RE.finditer(text)))
+
+
+def backend_name(settings: Settings) -> str:
+    return f"llm:{settings.llm_model}"
+
+
+def make_chat_model(settings: Settings, *, streaming: bool = False) -> BaseChatModel:
+    """Temperature 0 because reviewers must be able to reproduce what the assistant told them."""
+    api_key = settings.llm_api_key or _PLACEHOLDER_API_KEY
+    if settings.llm_provider == "azure":
+        return AzureChatOpenAI(
+            azure_endpoint=settings.llm_base_url,
+            api_version=settings.llm_api_version,
+            azure_deployment=settings.llm_model,
+            api_key=api_key,
+            temperature=0,
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+            streaming=streaming,
+        )
+    return ChatOpenAI(
+        model=settings.llm_model or "",
+        base_url=settings.llm_base_url,
+        api_key=api_key,
+        temperature=0,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+        streaming=streaming,
+    )
+
+
+def ensure_plan_allowed(settings: Settings) -> None:
+    """Plans are confidential; call this before any request that carries plan text."""
+    if settings.llm_may_receive_plans():
+        return
+    host = urlparse(settings.llm_base_url).hostname if settings.llm_base_url else "api.openai.com"
+    raise PlanEndpointNotAllowedError(
+        f"計画書の内容はこのLLM接続先（{host}）に送信できません。"
+        "ローカル（127.0.0.1 など）の接続先を使うか、送信を許可するホストを llm_allowed_hosts に追加してください"
+        f" / plan text may only be sent to loopback endpoints or hosts listed in llm_allowed_hosts ({host})"
+    )
+
+
+def load_prompt(settings: Settings, name: str) -> str:
+    return (settings.prompts_dir / f"{name}.md").read_text(encoding="utf-8")
+
+
+def structured_call(
+    settings: Settings,
+    messages: list[BaseMessage],
+    schema: type[T],
+    validate: Callable[[T], list[str]] | None = None,
+) -> tuple[T, list[str]]:
+    """Ask for JSON matching ``schema``; re-ask once with the problems if it is unusable.
+
+    The schema is sent as an OpenAI strict ``json_schema`` response format (as
+    ``with_structured_output(schema, method="json_schema")`` would), but the reply is parsed
+    here rather than by the client: the client raises on unparsable output and loses the raw
+    reply, and the re-ask needs that reply to show the model what it got wrong.
+
+    Returns the object and the validation errors that survived the re-ask (empty when it is
+    clean), so the caller can drop or downgrade just the parts that failed.
+    """
+    model = make_chat_model(settings).bind(response_format=_response_format(schema))
+    reply = _invoke(model, messages)
+    obj, errors = _check(reply, schema, validate)
+    if obj is not None and not errors:
+        return obj, []
+    reask = HumanMessage(load_prompt(settings, "reask").format(errors="\n".join(f"- {e}" for e in errors)))
+    second = _invoke(model, [*messages, reply, reask])
+    obj, errors = _check(second, schema, validate)
+    if obj is None:
+        raise LLMUnavailableError(
+            "LLMの出力が再指示後も所定の形式になりませんでした"
+            f" / LLM output stayed unparsable after one re-ask: {'; '.join(errors)}"
+        )
+    return obj, errors
+
+
+def stream_text(settings: Settings, messages: list[BaseMessage]) -> Iterator[str]:
+    try:
+        for chunk in make_chat_model(settings, streaming=True).stream(messages):
+            if text := str(chunk.text):
+                yield text
+    except openai.OpenAIError as exc:
+        raise _unavailable(exc) from exc
+
+
+def _response_format(schema: type[BaseModel]) -> dict[str, Any]:
+    """The strict form OpenAI requires (every property required, no extra keys); llama.cpp and
+    vLLM turn the same schema into a decoding grammar."""
+    function = openai.pydantic_function_tool(schema)["function"]
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": function["name"], "schema": function["parameters"], "strict": True},
+    }
+
+
+def _invoke(model: Runnable[Any, BaseMessage], messages: list[BaseMessage]) -> BaseMessage:
+    try:
+        return model.invoke(messages)
+    except openai.OpenAIError as exc:
+        raise _unavailable(exc) from exc
+
+
+def _check(
+    reply: BaseMessage, schema: type[T], validate: Callable[[T], list[str]] | None
+) -> tuple[T | None, list[str]]:
+    """``(None, parse errors)`` when the reply is not the schema, else ``(obj, validation errors)``."""
+    try:
+        obj = schema.model_validate_json(str(reply.text))
+    except ValidationError as exc:
+        return None, [_describe(err) for err in exc.errors(include_url=False)]
+    return obj, (validate(obj) if validate else [])
+
+
+def _describe(err: Any) -> str:
+    where = ".".join(str(part) for part in err["loc"]) or "JSON"
+    return f"{where}: {err['msg']}"
+
+
+def _unavailable(exc: openai.OpenAIError) -> LLMUnavailableError:
+    return LLMUnavailableError(f"LLMを利用できません / LLM unavailable: {type(exc).__name__}: {exc}")

@@ -1,0 +1,564 @@
+"""Persistent record of drafted checklists and the human decisions that confirm them.
+
+A drafted checklist has no standing until a reviewer confirms it, so this store is the system of
+record: drafts are kept forever (a re-assessment adds a run, it never replaces one), decisions carry
+a version so two reviewers cannot silently overwrite each other, and every change lands in an audit
+log that the database itself refuses to alter. SQLite in WAL mode with each multi-statement write in
+one ``BEGIN IMMEDIATE`` transaction keeps the file consistent even if the process is killed mid-write.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.errors import ConflictError, NotFoundError, ReviewAssistantError
+from assistant.models import Assessment, ChecklistItem, PlanCitation, PlanType, Verdict
+
+SubmissionStatus = Literal["draft", "in_review", "final"]
+
+STATUS_LABELS_JA: dict[str, str] = {"draft": "未審査", "in_review": "審査中", "final": "確定"}
+
+_VERDICT_SQL = ", ".join(f"'{v.value}'" for v in Verdict)
+
+#: Schema steps; step *n* (1-based) brings ``PRAGMA user_version`` to *n*. Append, never edit.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE submissions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            content_hash TEXT NOT NULL UNIQUE,
+            file_name TEXT NOT NULL,
+            prefecture TEXT,
+            plan_type TEXT NOT NULL CHECK (plan_type IN ('A', 'B', 'C')),
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'in_review', 'final')),
+            created_at TEXT NOT NULL,
+            pdf_path TEXT
+        )""",
+        """CREATE TABLE draft_runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            plan_type TEXT NOT NULL CHECK (plan_type IN ('A', 'B', 'C')),
+            backend TEXT NOT NULL,
+            model TEXT,
+            drafted_at TEXT NOT NULL,
+            warnings TEXT NOT NULL DEFAULT '[]'
+        )""",
+        "CREATE INDEX draft_runs_submission ON draft_runs(submission_id)",
+        f"""CREATE TABLE draft_items (
+            run_id INTEGER NOT NULL REFERENCES draft_runs(id),
+            position INTEGER NOT NULL,
+            criterion_id TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ({_VERDICT_SQL})),
+            rationale TEXT NOT NULL,
+            citations TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (run_id, criterion_id)
+        )""",
+        f"""CREATE TABLE decisions (
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            criterion_id TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ({_VERDICT_SQL})),
+            comment TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            draft_run_id INTEGER NOT NULL REFERENCES draft_runs(id),
+            PRIMARY KEY (submission_id, criterion_id)
+        )""",
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            submission_id INTEGER REFERENCES submissions(id),
+            criterion_id TEXT,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            at TEXT NOT NULL,
+            before TEXT,
+            after TEXT
+        )""",
+        "CREATE INDEX audit_log_submission ON audit_log(submission_id)",
+        *(
+            f"""CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"""
+            for table in ("audit_log", "draft_runs", "draft_items")
+            for op in ("UPDATE", "DELETE")
+        ),
+    ),
+)
+
+
+_SUMMARY_SQL = """
+SELECT s.*,
+    (SELECT COUNT(*) FROM draft_items i WHERE i.run_id = r.latest) AS item_count,
+    (SELECT COUNT(*) FROM draft_items i JOIN decisions d
+        ON d.submission_id = s.id AND d.criterion_id = i.criterion_id
+        WHERE i.run_id = r.latest) AS decided_count
+FROM submissions s
+JOIN (SELECT submission_id, MAX(id) AS latest FROM draft_runs GROUP BY submission_id) r
+    ON r.submission_id = s.id
+"""
+
+
+class SchemaTooNewError(ReviewAssistantError):
+    """Refuse to write to a store that a newer release has migrated: its rules may differ."""
+
+    code = "schema_too_new"
+
+
+class Decision(BaseModel):
+    verdict: Verdict
+    comment: str
+    reviewer: str
+    decided_at: datetime
+    version: int = Field(ge=1)
+    draft_run_id: int = Field(description="Draft run that was current when the decision was made")
+
+
+class ItemView(BaseModel):
+    """One criterion of the latest draft, with the human decision on it if there is one."""
+
+    submission_id: int
+    criterion_id: str
+    draft_verdict: Verdict
+    rationale: str
+    citations: list[PlanCitation] = Field(default_factory=list)
+    decision: Decision | None = None
+    version: int = Field(ge=0, description="0 while undecided; pass it back as expected_version")
+
+    @property
+    def final_verdict(self) -> Verdict | None:
+        return self.decision.verdict if self.decision else None
+
+
+class DraftRunInfo(BaseModel):
+    id: int
+    submission_id: int
+    plan_type: PlanType
+    backend: str
+    model: str | None = None
+    drafted_at: datetime
+    warnings: list[str] = Field(default_factory=list)
+
+
+class DraftRun(DraftRunInfo):
+    items: list[ChecklistItem]
+
+
+class SubmissionSummary(BaseModel):
+    id: int
+    content_hash: str
+    file_name: str
+    prefecture: str | None = None
+    plan_type: PlanType
+    status: SubmissionStatus
+    created_at: datetime
+    pdf_path: str | None = None
+    item_count: int = Field(description="Criteria in the latest draft")
+    decided_count: int = Field(description="Of those, how many a reviewer has decided")
+
+
+class SubmissionView(SubmissionSummary):
+    draft: DraftRunInfo = Field(description="The latest draft run; its warnings apply to the items")
+    items: list[ItemView]
+
+
+class AuditEntry(BaseModel):
+    id: int
+    submission_id: int | None
+    criterion_id: str | None
+    actor: str
+    action: str
+    at: datetime
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _display_time(stamp: str) -> str:
+    return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+class ReviewStore:
+    """Library API shared by the CLI and the UI; every call opens its own short-lived connection.
+
+    Short-lived connections keep the store safe to use from the UI's worker threads and from
+    several processes at once; SQLite's locking, not this object, serialises writers.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = Path(db_path)
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._migrate()
+
+    # Connections and transactions ----------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        return conn
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """Writes take the lock up front so a read-check-write (the version check) cannot race."""
+        with closing(self._connect()) as conn:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with closing(self._connect()) as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+        with self._transaction(write=True) as conn:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current > len(MIGRATIONS):
+                raise SchemaTooNewError(
+                    f"{self.db_path}: 審査データベースがこのバージョンより新しい形式です（{current}）。"
+                    f"最新版に更新してください / review store schema {current} is newer than this "
+                    f"release supports ({len(MIGRATIONS)}); upgrade review-assistant"
+                )
+            for step in MIGRATIONS[current:]:
+                for statement in step:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+
+    # Writes --------------------------------------------------------------------------------
+    def save_assessment(
+        self,
+        assessment: Assessment,
+        *,
+        content_hash: str,
+        prefecture: str | None = None,
+        model: str | None = None,
+        pdf_path: str | None = None,
+        actor: str = "system",
+    ) -> SubmissionView:
+        """Record a draft run; the same PDF (by hash) reuses its submission and keeps its decisions."""
+        ids = [item.criterion_id for item in assessment.items]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate criterion ids in assessment of {assessment.plan}")
+        now = _now()
+        with self._transaction(write=True) as conn:
+            row = conn.execute("SELECT * FROM submissions WHERE content_hash = ?", (content_hash,)).fetchone()
+            if row is None:
+                submission_id = conn.execute(
+                    "INSERT INTO submissions (content_hash, file_name, prefecture, plan_type, created_at,"
+                    " pdf_path) VALUES (?, ?, ?, ?, ?, ?)",
+                    (content_hash, assessment.plan, prefecture, assessment.plan_type, now, pdf_path),
+                ).lastrowid
+                after = self._submission_row(conn, submission_id)
+                self._audit(conn, submission_id, None, actor, "submission.create", None, after, now)
+            else:
+                submission_id = row["id"]
+                before = dict(row)
+                conn.execute(
+                    "UPDATE submissions SET file_name = ?, plan_type = ?,"
+                    " prefecture = COALESCE(?, prefecture), pdf_path = COALESCE(?, pdf_path) WHERE id = ?",
+                    (assessment.plan, assessment.plan_type, prefecture, pdf_path, submission_id),
+                )
+                after = self._submission_row(conn, submission_id)
+                if after != before:
+                    self._audit(conn, submission_id, None, actor, "submission.update", before, after, now)
+            run_id = conn.execute(
+                "INSERT INTO draft_runs (submission_id, plan_type, backend, model, drafted_at, warnings)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    submission_id,
+                    assessment.plan_type,
+                    assessment.backend,
+                    model,
+                    now,
+                    _json(assessment.warnings),
+                ),
+            ).lastrowid
+            conn.executemany(
+                "INSERT INTO draft_items (run_id, position, criterion_id, verdict, rationale, citations)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        run_id,
+                        position,
+                        item.criterion_id,
+                        item.verdict.value,
+                        item.rationale,
+                        _json([c.model_dump() for c in item.citations]),
+                    )
+                    for position, item in enumerate(assessment.items)
+                ],
+            )
+            self._audit(
+                conn,
+                submission_id,
+                None,
+                actor,
+                "draft.add",
+                None,
+                {"draft_run_id": run_id, "backend": assessment.backend, "model": model, "items": len(ids)},
+                now,
+            )
+            self._refresh_status(conn, submission_id, actor, now)
+            return self._view(conn, submission_id)
+
+    def decide(
+        self,
+        submission_id: int,
+        criterion_id: str,
+        *,
+        verdict: Verdict,
+        comment: str,
+        reviewer: str,
+        expected_version: int | None = None,
+    ) -> ItemView:
+        """Confirm or override one item; with ``expected_version`` a stale read is refused, not merged."""
+        if not reviewer.strip():
+            raise ValueError("審査者名が空です / reviewer name is empty")
+        verdict = Verdict(verdict)
+        now = _now()
+        with self._transaction(write=True) as conn:
+            run_id = self._latest_run_id(conn, submission_id)
+            drafted = conn.execute(
+                "SELECT 1 FROM draft_items WHERE run_id = ? AND criterion_id = ?", (run_id, criterion_id)
+            ).fetchone()
+            if drafted is None:
+                raise NotFoundError(
+                    f"項目 {criterion_id} は提出物 {submission_id} の最新の下書きにありません / "
+                    f"criterion {criterion_id} is not in the latest draft of submission {submission_id}"
+                )
+            current = conn.execute(
+                "SELECT * FROM decisions WHERE submission_id = ? AND criterion_id = ?",
+                (submission_id, criterion_id),
+            ).fetchone()
+            current_version = current["version"] if current else 0
+            if expected_version is not None and expected_version != current_version:
+                raise ConflictError(self._conflict_message(criterion_id, current, expected_version))
+            before = dict(current) if current else None
+            if current is None:
+                conn.execute(
+                    "INSERT INTO decisions (submission_id, criterion_id, verdict, comment, reviewer,"
+                    " decided_at, version, draft_run_id) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                    (submission_id, criterion_id, verdict.value, comment, reviewer, now, run_id),
+                )
+            else:
+                conn.execute(
+                    "UPDATE decisions SET verdict = ?, comment = ?, reviewer = ?, decided_at = ?,"
+                    " version = version + 1, draft_run_id = ? WHERE submission_id = ? AND criterion_id = ?",
+                    (verdict.value, comment, reviewer, now, run_id, submission_id, criterion_id),
+                )
+            after = dict(
+                conn.execute(
+                    "SELECT * FROM decisions WHERE submission_id = ? AND criterion_id = ?",
+                    (submission_id, criterion_id),
+                ).fetchone()
+            )
+            self._audit(conn, submission_id, criterion_id, reviewer, "decision.set", before, after, now)
+            self._refresh_status(conn, submission_id, reviewer, now)
+            return next(i for i in self._items(conn, submission_id, run_id) if i.criterion_id == criterion_id)
+
+    # Reads ---------------------------------------------------------------------------------
+    def get(self, submission_id: int) -> SubmissionView:
+        with self._transaction(write=False) as conn:
+            return self._view(conn, submission_id)
+
+    def list_submissions(
+        self, *, status: SubmissionStatus | None = None, prefecture: str | None = None
+    ) -> list[SubmissionSummary]:
+        where, params = [], []
+        if status is not None:
+            where.append("s.status = ?")
+            params.append(status)
+        if prefecture is not None:
+            where.append("s.prefecture = ?")
+            params.append(prefecture)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(f"{_SUMMARY_SQL} {clause} ORDER BY s.id", params).fetchall()
+            return [SubmissionSummary(**dict(row)) for row in rows]
+
+    def drafts(self, submission_id: int) -> list[DraftRun]:
+        with self._transaction(write=False) as conn:
+            self._submission_row(conn, submission_id)
+            runs = conn.execute(
+                "SELECT * FROM draft_runs WHERE submission_id = ? ORDER BY id", (submission_id,)
+            ).fetchall()
+            return [
+                DraftRun(
+                    **self._run_fields(run),
+                    items=[
+                        ChecklistItem(
+                            criterion_id=row["criterion_id"],
+                            verdict=row["verdict"],
+                            rationale=row["rationale"],
+                            citations=json.loads(row["citations"]),
+                        )
+                        for row in conn.execute(
+                            "SELECT * FROM draft_items WHERE run_id = ? ORDER BY position", (run["id"],)
+                        )
+                    ],
+                )
+                for run in runs
+            ]
+
+    def audit_log(self, submission_id: int | None = None) -> list[AuditEntry]:
+        with self._transaction(write=False) as conn:
+            if submission_id is None:
+                rows = conn.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT * FROM audit_log WHERE submission_id = ? ORDER BY id", (submission_id,)
+                ).fetchall()
+            return [
+                AuditEntry(
+                    **{
+                        **dict(row),
+                        "before": json.loads(row["before"]) if row["before"] else None,
+                        "after": json.loads(row["after"]) if row["after"] else None,
+                    }
+                )
+                for row in rows
+            ]
+
+    # Helpers -------------------------------------------------------------------------------
+    @staticmethod
+    def _submission_row(conn: sqlite3.Connection, submission_id: int) -> dict[str, Any]:
+        row = conn.execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"提出物 {submission_id} は見つかりません / submission {submission_id} not found"
+            )
+        return dict(row)
+
+    def _latest_run_id(self, conn: sqlite3.Connection, submission_id: int) -> int:
+        self._submission_row(conn, submission_id)
+        return conn.execute(
+            "SELECT MAX(id) FROM draft_runs WHERE submission_id = ?", (submission_id,)
+        ).fetchone()[0]
+
+    @staticmethod
+    def _run_fields(run: sqlite3.Row) -> dict[str, Any]:
+        return {**dict(run), "warnings": json.loads(run["warnings"])}
+
+    @staticmethod
+    def _items(conn: sqlite3.Connection, submission_id: int, run_id: int) -> list[ItemView]:
+        rows = conn.execute(
+            "SELECT i.criterion_id, i.verdict AS draft_verdict, i.rationale, i.citations,"
+            " d.verdict, d.comment, d.reviewer, d.decided_at, d.version, d.draft_run_id"
+            " FROM draft_items i LEFT JOIN decisions d"
+            " ON d.submission_id = ? AND d.criterion_id = i.criterion_id"
+            " WHERE i.run_id = ? ORDER BY i.position",
+            (submission_id, run_id),
+        ).fetchall()
+        return [
+            ItemView(
+                submission_id=submission_id,
+                criterion_id=row["criterion_id"],
+                draft_verdict=row["draft_verdict"],
+                rationale=row["rationale"],
+                citations=json.loads(row["citations"]),
+                decision=(
+                    Decision(
+                        verdict=row["verdict"],
+                        comment=row["comment"],
+                        reviewer=row["reviewer"],
+                        decided_at=row["decided_at"],
+                        version=row["version"],
+                        draft_run_id=row["draft_run_id"],
+                    )
+                    if row["version"] is not None
+                    else None
+                ),
+                version=row["version"] or 0,
+            )
+            for row in rows
+        ]
+
+    def _view(self, conn: sqlite3.Connection, submission_id: int) -> SubmissionView:
+        row = conn.execute(f"{_SUMMARY_SQL} WHERE s.id = ?", (submission_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"提出物 {submission_id} は見つかりません / submission {submission_id} not found"
+            )
+        run = conn.execute(
+            "SELECT * FROM draft_runs WHERE submission_id = ? ORDER BY id DESC LIMIT 1", (submission_id,)
+        ).fetchone()
+        return SubmissionView(
+            **dict(row),
+            draft=DraftRunInfo(**self._run_fields(run)),
+            items=self._items(conn, submission_id, run["id"]),
+        )
+
+    def _refresh_status(self, conn: sqlite3.Connection, submission_id: int, actor: str, now: str) -> None:
+        """Final means every item of the *latest* draft is decided; a re-draft can reopen a submission."""
+        row = conn.execute(f"{_SUMMARY_SQL} WHERE s.id = ?", (submission_id,)).fetchone()
+        total, decided = row["item_count"], row["decided_count"]
+        status = "final" if total and decided == total else "in_review" if decided else "draft"
+        if status != row["status"]:
+            conn.execute("UPDATE submissions SET status = ? WHERE id = ?", (status, submission_id))
+            self._audit(
+                conn,
+                submission_id,
+                None,
+                actor,
+                "status.change",
+                {"status": row["status"]},
+                {"status": status},
+                now,
+            )
+
+    @staticmethod
+    def _audit(
+        conn: sqlite3.Connection,
+        submission_id: int | None,
+        criterion_id: str | None,
+        actor: str,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        now: str,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO audit_log (submission_id, criterion_id, actor, action, at, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                submission_id,
+                criterion_id,
+                actor,
+                action,
+                now,
+                None if before is None else _json(before),
+                None if after is None else _json(after),
+            ),
+        )
+
+    @staticmethod
+    def _conflict_message(criterion_id: str, current: sqlite3.Row | None, expected: int) -> str:
+        if current is None:
+            return (
+                f"{criterion_id}: まだ判定がありません（指定の版 {expected}、現在の版 0）。"
+                f"再読み込みしてください / no decision exists yet (you passed version {expected}, "
+                "current is 0); reload and decide again"
+            )
+        when = _display_time(current["decided_at"])
+        return (
+            f"{criterion_id}: {current['reviewer']} さんが {when} に変更しています"
+            f"（読み込んだ版 {expected}、現在の版 {current['version']}）。最新の内容を確認してから"
+            f"判定し直してください / changed by {current['reviewer']} at {when} (you read version "
+            f"{expected}, current is {current['version']}); reload and decide again"
+        )
