@@ -19,11 +19,15 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from . import llm
+from .assess import PlanEvidence, detect_plan_type, draft_item_offline
 from .citations import DocLookup, chunk_citation, chunk_sentences, verify_citation
 from .errors import LLMUnavailableError, PlanEndpointNotAllowedError
+from .index import Scope
+from .injection import find_injections
 from .lexical import get_tokenizer
-from .models import Answer, Citation
+from .models import VERDICT_LABELS_JA, Answer, Citation, ParsedDocument
 from .retrieve import HybridRetriever
+from .rubric import Criterion, Rubric
 from .settings import Settings
 from .textnorm import nfkc, squash
 
@@ -60,8 +64,52 @@ class AnswerContext:
     retriever: HybridRetriever
     lookup: DocLookup
     settings: Settings
+    rubric: Rubric
     plan_ids: frozenset[str] = field(default_factory=frozenset)
+    plan_doc: ParsedDocument | None = None
     k: int = 8
+
+
+def criteria_in_question(question: str, ctx: AnswerContext) -> list[Criterion]:
+    """Criteria a reviewer's question names (外部依存性, KPI, 知事の発表 …) for the plan's type."""
+    if ctx.plan_doc is None:
+        return []
+    q = nfkc(question)
+    plan_type = detect_plan_type(ctx.plan_doc).plan_type
+    scored = []
+    for c in ctx.rubric.for_type(plan_type):
+        terms = {nfkc(t) for t in re.split(r"[（）]", c.group) if t} | {nfkc(c.label)}
+        terms |= {nfkc(k) for k in c.keywords if len(k) >= 3}
+        score = sum(len(t) for t in terms if t in q)
+        if score:
+            scored.append((score, c))
+    if not scored:
+        return []
+    best = max(s for s, _ in scored)
+    return [c for s, c in scored if s == best]
+
+
+def gather(question: str, ctx: AnswerContext) -> list[Document]:
+    """Retrieved chunks, plus, for each criterion the question names, its guideline text and the
+    plan passages its hint queries find, so a reviewer's question gets both sides."""
+    chunks = ctx.retriever.search(question, k=ctx.k)
+    criteria = criteria_in_question(question, ctx)
+    if not criteria:
+        return chunks
+    extra: list[Document] = []
+    guideline_scope = ctx.retriever.model_copy(update={"scope": Scope(guidelines=True)})
+    plan_scope = ctx.retriever.model_copy(update={"scope": Scope(guidelines=False, plan_ids=ctx.plan_ids)})
+    for c in criteria:
+        extra += [d for d in guideline_scope.search(c.text, k=3) if d.metadata.get("section") == c.section][:1]
+        for query in c.queries[:2]:
+            extra += plan_scope.search(query, k=2)
+    seen: set[str] = set()
+    merged = []
+    for d in extra + chunks:
+        if (d.id or "") not in seen:
+            seen.add(d.id or "")
+            merged.append(d)
+    return merged[: ctx.k + 4]
 
 
 def _content_tokens(text: str) -> set[str]:
@@ -107,8 +155,46 @@ def _where(c: Citation) -> str:
     return f"{c.source} {c.page}頁" if c.page is not None else f"{c.source}「{c.section}」"
 
 
+def _criterion_answer(question: str, criteria: list[Criterion], ctx: AnswerContext, notice: str) -> Answer | None:
+    """A reviewer's question about a plan and named criteria: the criterion text, the plan's
+    evidence and the offline draft verdict, all quoted verbatim."""
+    assert ctx.plan_doc is not None
+    snapshot = ctx.retriever.store.snapshot()
+    plan = PlanEvidence.build(ctx.plan_doc, ctx.settings, ctx.retriever.store.embeddings,
+                              find_injections(ctx.plan_doc))
+    citations: list[Citation] = []
+    lines = [notice + "該当する記載は次のとおりです（原文の引用）。"]
+    for c in criteria:
+        section = next((d for d in snapshot.docs if d.metadata.get("kind") == "guideline"
+                        and d.metadata.get("section") == c.section), None)
+        if section is None:
+            continue
+        guide = Citation(source=str(section.metadata["source"]), page=None, section=c.section, quote=c.text)
+        if not verify_citation(guide, ctx.lookup(str(section.metadata["doc_id"]))):
+            continue
+        citations.append(guide)
+        lines.append(f"【ガイドラインの基準：{c.group}】\n[{len(citations)}] 「{c.text}」（{_where(guide)}）")
+        item = draft_item_offline(c, plan)
+        if item.citations:
+            lines.append("【計画書の該当箇所】")
+        for pc in item.citations:
+            cite = Citation(source=ctx.plan_doc.source, page=pc.page, section=None, quote=pc.quote)
+            citations.append(cite)
+            lines.append(f"[{len(citations)}] 「{pc.quote}」（{_where(cite)}）")
+        lines.append(f"【下書きの判定】{VERDICT_LABELS_JA[item.verdict]}：{item.rationale}")
+    if not citations:
+        return None
+    lines.append("※ 判定は規則に基づく下書きです。要件を満たすかどうかは審査者が判断してください。")
+    return Answer(answer="\n".join(lines), answerable=True, backend="offline", citations=citations)
+
+
 def offline_answer(question: str, ctx: AnswerContext, *, notice: str = "") -> Answer:
-    chunks = ctx.retriever.search(question, k=ctx.k)
+    criteria = criteria_in_question(question, ctx)
+    if criteria:
+        answer = _criterion_answer(question, criteria, ctx, notice)
+        if answer is not None:
+            return answer
+    chunks = gather(question, ctx)
     ranked = score_sentences(question, chunks, ctx)
     not_found = NOT_FOUND_WITH_PLAN if ctx.plan_ids else NOT_FOUND_GUIDELINE
     if not ranked or ranked[0].score < ctx.settings.abstain_threshold:
@@ -233,8 +319,7 @@ def llm_answer(question: str, ctx: AnswerContext) -> Answer:
     try:
         if ctx.plan_ids:
             llm.ensure_plan_allowed(ctx.settings)
-        chunks = ctx.retriever.search(question, k=ctx.k)
-        messages, keyed = _llm_messages(question, chunks, ctx)
+        messages, keyed = _llm_messages(question, gather(question, ctx), ctx)
         obj, _errors = llm.structured_call(ctx.settings, messages, LLMAnswer,
                                            lambda o: _check_llm_answer(o, keyed, ctx))
     except (LLMUnavailableError, PlanEndpointNotAllowedError) as exc:
@@ -258,8 +343,7 @@ def stream_llm_answer(question: str, ctx: AnswerContext) -> Iterator[str | Answe
     try:
         if ctx.plan_ids:
             llm.ensure_plan_allowed(ctx.settings)
-        chunks = ctx.retriever.search(question, k=ctx.k)
-        block, keyed = _source_block(chunks)
+        block, keyed = _source_block(gather(question, ctx))
         system = llm.load_prompt(ctx.settings, "answer_stream_system")
         user = llm.load_prompt(ctx.settings, "answer_user").format(question=question, sources=block)
         text = ""

@@ -155,9 +155,10 @@ class ReviewAssistant:
 
     def _answer_context(self, plan: str | None, user: User) -> AnswerContext:
         self.ensure_corpus()
-        scope = self._scope(plan, user)
+        plan_doc = self.plan_doc_for(plan, user) if plan else None
+        scope = Scope(plan_ids=frozenset({plan_doc.doc_id})) if plan_doc else Scope()
         return AnswerContext(retriever=self.retriever(scope, k=8), lookup=self.lookup, settings=self.settings,
-                             plan_ids=scope.plan_ids)
+                             rubric=self.rubric, plan_ids=scope.plan_ids, plan_doc=plan_doc)
 
     def ask(self, question: str, *, plan: str | None = None, user: User = CLI_USER,
             backend: Backend = "auto") -> Answer:

@@ -55,14 +55,10 @@ def _add_review_parser(sub: argparse._SubParsersAction) -> None:
 
 def _run_review(args: argparse.Namespace) -> int:
     """Imports are local so the other commands do not pay for openpyxl and rich at start-up."""
-    import json
-
     from rich.console import Console
     from rich.table import Column, Table
 
-    from assistant.errors import ReviewAssistantError
     from assistant.export import export_submission
-    from assistant.models import VERDICT_LABELS_JA
     from assistant.review_store import STATUS_LABELS_JA, ReviewStore
     from assistant.settings import get_settings
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -76,6 +77,11 @@ class _Criterion:
             self.group, self.label, self.text = criterion.group, criterion.label, criterion.text
 
 
+def _clean(text: str) -> str:
+    """Drop C0 control characters that PDF extraction leaves behind; no format can show them."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def _local_time(stamp: datetime) -> str:
     return stamp.astimezone().strftime("%Y-%m-%d %H:%M")
 
@@ -127,7 +133,7 @@ def _set(ws: Worksheet, row: int, column: int, value: str | int | None) -> None:
     """Strings stay strings: a quote that starts with '=' must not become a live formula."""
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = _clean(value)
         cell.data_type = "s"
     else:
         cell.value = value
@@ -135,7 +141,10 @@ def _set(ws: Worksheet, row: int, column: int, value: str | int | None) -> None:
 
 
 def _write_table(
-    ws: Worksheet, headers: tuple[str, ...], widths: tuple[int, ...], rows: list[list[str | int | None]]
+    ws: Worksheet,
+    headers: tuple[str, ...],
+    widths: tuple[int, ...],
+    rows: Sequence[Sequence[str | int | None]],
 ) -> None:
     for column, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
         _set(ws, 1, column, header)
@@ -193,7 +202,7 @@ def export_xlsx(views: list[SubmissionView], out: Path, *, rubric: Rubric | None
     for view in views:
         ws = wb.create_sheet(_sheet_title(view, taken))
         _write_table(ws, HEADERS, _WIDTHS, table_rows(view, rubric))
-        ws.oddHeader.center.text = ILLEGAL_CHARACTERS_RE.sub("", view.file_name).replace("&", "&&")
+        ws.oddHeader.center.text = _clean(view.file_name).replace("&", "&&")
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out
@@ -202,6 +211,7 @@ def export_xlsx(views: list[SubmissionView], out: Path, *, rubric: Rubric | None
 # CSV -------------------------------------------------------------------------------------------
 def _csv_cell(value: str) -> str:
     """Prefix a quote so a spreadsheet opening the CSV shows it instead of evaluating it."""
+    value = _clean(value)
     return "'" + value if value.startswith(_CSV_FORMULA_START) else value
 
 
@@ -219,7 +229,7 @@ def export_csv(view: SubmissionView, out: Path, *, rubric: Rubric | None = None)
 # Markdown --------------------------------------------------------------------------------------
 def _md(text: str) -> str:
     """Backslash-escape Markdown syntax and raw HTML, and keep line breaks inside list items."""
-    return "  \n  ".join(_MD_SPECIAL.sub(r"\\\1", line) for line in text.splitlines())
+    return "  \n  ".join(_MD_SPECIAL.sub(r"\\\1", line) for line in _clean(text).splitlines())
 
 
 def _header_facts(view: SubmissionView, rubric: Rubric) -> list[tuple[str, str]]:
@@ -249,7 +259,7 @@ def render_markdown(view: SubmissionView, *, rubric: Rubric | None = None) -> st
             "",
             f"## {n}. {_md(criterion.group)}｜{_md(criterion.label)}",
             "",
-            f"- 項目ID：`{item.criterion_id}`",
+            f"- 項目ID：{_md(item.criterion_id)}",
             f"- 基準：{_md(criterion.text)}",
             f"- 判定（案）：{_verdict_ja(item.draft_verdict)}",
             f"- 判定（確定）：{_verdict_ja(item.final_verdict) or '未確定'}",
@@ -286,7 +296,7 @@ section.item { break-inside: avoid; }
 
 
 def _h(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html.escape(_clean(text), quote=True)
 
 
 def _h_lines(text: str) -> str:

@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import chromadb
 import numpy as np
@@ -63,6 +64,13 @@ class _ChromaEF(EmbeddingFunction[Documents]):
 
     def __init__(self, embeddings: Embeddings) -> None:
         self._embeddings = embeddings
+
+    def get_config(self) -> dict[str, Any]:
+        return {"embedding": getattr(self._embeddings, "name", "use")}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> _ChromaEF:
+        return _ChromaEF(get_embeddings(name=config.get("embedding", "use")))
 
     def __call__(self, input: Documents) -> list[np.ndarray]:  # noqa: A002 (Chroma's signature)
         return [np.asarray(v, dtype=np.float32) for v in self._embeddings.embed_documents(list(input))]

