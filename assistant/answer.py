@@ -49,6 +49,12 @@ _ASKS_FOR: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 ]
 
 
+_JA_CHARS = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+#: USE/e5 give lower similarities across languages; subtracted from cross-lingual scores before the
+#: shared abstention threshold is applied.
+CROSS_LINGUAL_MARGIN = 0.05
+
+
 class ScoredSentence(BaseModel):
     text: str
     chunk: Document
@@ -122,13 +128,45 @@ def _type_mismatch(question: str, evidence: str) -> bool:
     return any(ask.search(q) and not has.search(nfkc(evidence)) for ask, has in _ASKS_FOR)
 
 
-def score_sentences(question: str, chunks: list[Document], ctx: AnswerContext) -> list[ScoredSentence]:
-    """Rank candidate sentences by meaning (dense) and by shared content words (lexical)."""
-    q_tokens = _content_tokens(question)
-    candidates: list[tuple[str, Document]] = []
+def _is_japanese(text: str) -> bool:
+    return bool(_JA_CHARS.search(text))
+
+
+def _expand_to_sections(chunks: list[Document], ctx: AnswerContext) -> list[Document]:
+    """Guideline sections are short: quote from the whole section a chunk came from, so an answer
+    split across a chunk boundary is still found (plan chunks stay as they are)."""
+    out: list[Document] = []
+    seen: set[tuple[str, str]] = set()
     for chunk in chunks:
+        meta = chunk.metadata
+        if meta.get("kind") != "guideline" or meta.get("page"):
+            out.append(chunk)
+            continue
+        key = (str(meta.get("doc_id")), str(meta.get("section")))
+        if key in seen:
+            continue
+        seen.add(key)
+        doc = ctx.lookup(key[0])
+        section = next((p for p in doc.pages if p.section == key[1]), None) if doc else None
+        out.append(Document(id=chunk.id, page_content=section.text, metadata=dict(meta)) if section else chunk)
+    return out
+
+
+def score_sentences(question: str, chunks: list[Document], ctx: AnswerContext) -> list[ScoredSentence]:
+    """Rank candidate sentences by meaning (dense) and by shared content words (lexical).
+
+    A question in another language shares no tokens with Japanese text, so it is scored by
+    meaning alone, less a margin for the lower similarities cross-lingual embeddings give.
+    """
+    q_tokens = _content_tokens(question)
+    cross_lingual = not _is_japanese(question)
+    candidates: list[tuple[str, Document]] = []
+    seen: set[str] = set()
+    for chunk in _expand_to_sections(chunks, ctx):
         for sentence in chunk_sentences(chunk):
-            candidates.append((sentence, chunk))
+            if squash(sentence) not in seen:
+                seen.add(squash(sentence))
+                candidates.append((sentence, chunk))
     if not candidates:
         return []
     emb = ctx.retriever.store.embeddings
@@ -139,10 +177,31 @@ def score_sentences(question: str, chunks: list[Document], ctx: AnswerContext) -
     out = []
     for (sentence, chunk), text, d in zip(candidates, texts, dense, strict=True):
         overlap = len(q_tokens & _content_tokens(text)) / len(q_tokens) if q_tokens else 0.0
-        out.append(ScoredSentence(text=sentence, chunk=chunk, score=0.6 * float(d) + 0.4 * overlap,
-                                  dense=float(d), overlap=overlap))
+        score = float(d) - CROSS_LINGUAL_MARGIN if cross_lingual else 0.6 * float(d) + 0.4 * overlap
+        out.append(ScoredSentence(text=sentence, chunk=chunk, score=score, dense=float(d), overlap=overlap))
     out.sort(key=lambda s: (-s.score, s.chunk.id or "", s.text))
     return out
+
+
+#: A guideline section this short is one list (a requirement group's bullets): quote it whole.
+SHORT_SECTION_SENTENCES = 3
+
+
+def _list_siblings(picked: list[ScoredSentence], ranked: list[ScoredSentence]) -> list[ScoredSentence]:
+    """The other bullets of the best guideline section, when that section is a short list.
+
+    「KPIの設定のほかに何が求められるか」 is answered by the sibling bullet, which shares few words
+    with the question; quoting a short requirement group whole answers it and costs little.
+    """
+    top = next((p for p in picked if p.chunk.metadata.get("kind") == "guideline"), None)
+    if top is None:
+        return []
+    section = [r for r in ranked if r.chunk.metadata.get("kind") == "guideline"
+               and r.chunk.metadata.get("section") == top.chunk.metadata.get("section")]
+    if len(section) > SHORT_SECTION_SENTENCES:
+        return []
+    have = {squash(p.text) for p in picked}
+    return [r for r in section if squash(r.text) not in have]
 
 
 def _verified(sentence: ScoredSentence, ctx: AnswerContext) -> Citation | None:
@@ -208,6 +267,7 @@ def offline_answer(question: str, ctx: AnswerContext, *, notice: str = "") -> An
             if (s.chunk.metadata.get("kind") == kind and s.score >= 0.8 * best - (0.15 if kind == "plan" else 0)
                     and all(squash(s.text) != squash(p.text) for p in picked)):
                 picked.append(s)
+    picked += _list_siblings(picked, ranked)
     evidence = " ".join(p.text for p in picked)
     if _type_mismatch(question, evidence):
         return Answer(answer=notice + not_found + "（質問の数値・日付等は該当箇所に示されていません）",

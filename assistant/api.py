@@ -105,8 +105,11 @@ class ReviewAssistant:
             shutil.copyfile(path, target)
         return target
 
-    def index_plan(self, path: Path, *, prefecture: str | None = None) -> ParsedDocument:
+    def index_plan(self, path: Path, *, prefecture: str | None = None, source: str | None = None) -> ParsedDocument:
+        """``source`` names a kept copy (stored under its hash) by the file name it was submitted as."""
         doc = parse_pdf(path, kind="plan", settings=self.settings)
+        if source:
+            doc = doc.model_copy(update={"source": source})
         self.index.add_document(doc, chunk_document(doc, self.settings, prefecture=prefecture))
         self._docs[doc.doc_id] = doc
         return doc
@@ -114,7 +117,9 @@ class ReviewAssistant:
     def plan_doc_for(self, ref: str, user: User = CLI_USER) -> ParsedDocument:
         """A plan by PDF path, submission id or content-hash prefix, after the access check."""
         path = Path(ref)
-        if path.suffix.lower() == ".pdf" and path.exists():
+        if path.suffix.lower() == ".pdf":
+            if not path.exists():
+                raise NotFoundError(f"ファイルが見つかりません / no such file: {ref}")
             if user.role != "reviewer":
                 raise AccessDeniedError("ファイルパスによる計画書の指定は審査担当者のみ可能です / reviewers only")
             return self.index_plan(path)
@@ -124,7 +129,7 @@ class ReviewAssistant:
         if doc is None or not self.index.has_document(summary.content_hash):
             if not summary.pdf_path or not Path(summary.pdf_path).exists():
                 raise NotFoundError(f"提出物 {summary.id} のPDFが見つかりません / PDF missing")
-            doc = self.index_plan(Path(summary.pdf_path), prefecture=summary.prefecture)
+            doc = self.index_plan(Path(summary.pdf_path), prefecture=summary.prefecture, source=summary.file_name)
         return doc
 
     def _find_submission(self, ref: str) -> SubmissionSummary:
@@ -189,6 +194,12 @@ class ReviewAssistant:
                 raise AccessDeniedError("他の都道府県として登録することはできません / access denied")
             prefecture = user.prefecture
         doc = parse_pdf(pdf, kind="plan", settings=self.settings)
+        if user.role == "prefecture":
+            # The same bytes reuse a submission; without this, re-uploading another prefecture's
+            # PDF would move that submission, decisions included, into the uploader's prefecture.
+            for existing in self.reviews.list_submissions():
+                if existing.content_hash == doc.doc_id:
+                    self._check_submission_access(user, existing)
         kept = self._keep_pdf(pdf, doc.doc_id)
         model = self.settings.llm_model if assessment.backend.startswith("llm:") else None
         return self.reviews.save_assessment(assessment, content_hash=doc.doc_id, prefecture=prefecture,

@@ -97,9 +97,22 @@ def detect_plan_type(doc: ParsedDocument) -> TypeDetection:
 # ---------------------------------------------------------------------------------------------
 # Evidence
 # ---------------------------------------------------------------------------------------------
+_HEADING_NUMBER = re.compile(r"^\s*(?:第?[0-9０-９一二三四五六七八九十]+[\.．章節)）]?|[（(][0-9０-９]+[)）]|[■□●◆【#]+)\s*")
+
+
+def is_heading(line: str) -> bool:
+    """Short lines with no sentence end, no label/value colon and no figures are headings."""
+    text = line.strip()
+    if not text or len(text) > 25 or text.endswith(("。", "．")) or re.search(r"[：:]", text[1:]):
+        return False
+    body = _HEADING_NUMBER.sub("", text)
+    return bool(body) and not re.search(r"[0-9０-９]", body)
+
+
 class Evidence(BaseModel):
     page: int
     text: str
+    context: str = ""
     score: float
     keyword_hits: list[str]
     cues: set[str]
@@ -116,6 +129,7 @@ class PlanEvidence:
     retriever: HybridRetriever
     embeddings: Embeddings
     _vec_cache: dict[str, np.ndarray] = field(default_factory=dict)
+    _headings: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, doc: ParsedDocument, settings: Settings, embeddings: Embeddings,
@@ -145,33 +159,54 @@ class PlanEvidence:
                 scores[key] = scores.get(key, 0.0) + 1.0 / (rank + 1)
         return [docs[k] for k, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
 
+    def headings(self, page: int) -> list[tuple[int, str]]:
+        """(offset, text) of heading-like lines on a page, which give list rows their topic."""
+        if page not in self._headings:
+            text = next((p.text for p in self.sanitised.pages if p.page == page), "")
+            found = []
+            offset = 0
+            for line in text.split("\n"):
+                if is_heading(line):
+                    found.append((offset, line.strip()))
+                offset += len(line) + 1
+            self._headings[page] = found
+        return self._headings[page]
+
+    def context_of(self, chunk: Document, sentence: str) -> str:
+        page = int(chunk.metadata["page"])
+        at = int(chunk.metadata.get("start", 0)) + max(chunk.page_content.find(sentence), 0)
+        before = [h for off, h in self.headings(page) if off < at]
+        return before[-1] if before else ""
+
     def evidence_for(self, criterion: Criterion) -> list[Evidence]:
+        """Sentences about the criterion: a topic keyword in the sentence or its heading, and close
+        enough in meaning (or carrying the criterion's cue). Headings themselves are context, not
+        evidence: a heading shows a topic exists but states nothing."""
         chunks = self.chunks_for(criterion)
         seen: set[tuple[int, str]] = set()
-        candidates: list[tuple[Document, str]] = []
+        candidates: list[tuple[Document, str, str]] = []
         for chunk in chunks:
             for sentence in chunk_sentences(chunk):
                 key = (int(chunk.metadata["page"]), squash(sentence))
-                if key not in seen and not INJECTION_RE.search(nfkc(sentence)):
-                    seen.add(key)
-                    candidates.append((chunk, sentence))
+                if key in seen or is_heading(sentence) or INJECTION_RE.search(nfkc(sentence)):
+                    continue
+                seen.add(key)
+                candidates.append((chunk, sentence, self.context_of(chunk, sentence)))
         if not candidates:
             return []
         target = self.vectors([criterion.text + " " + " ".join(criterion.queries)])[0]
-        sims = self.vectors([s for _, s in candidates]) @ target
+        sims = self.vectors([f"{ctx} {s}".strip() for _, s, ctx in candidates]) @ target
         keywords = [nfkc(k) for k in criterion.keywords]
         out = []
-        for (chunk, sentence), sim in zip(candidates, sims, strict=True):
-            norm = nfkc(sentence)
+        for (chunk, sentence, ctx), sim in zip(candidates, sims, strict=True):
+            norm = nfkc(ctx + " " + sentence)
             hits = [k for k in keywords if k in norm]
-            cues = find_cues(sentence)
+            cues = find_cues(sentence, ctx)
             if not hits or (len(hits) < 2 and sim < DENSE_RELEVANT and not cues & set(criterion.cues)):
                 continue
             score = float(sim) + 0.15 * min(len(hits), 3) + 0.1 * len(cues & set(criterion.cues))
-            if len(squash(sentence)) < HEADING_CHARS:
-                score -= 0.3
-            out.append(Evidence(page=int(chunk.metadata["page"]), text=sentence, score=score, keyword_hits=hits,
-                                cues=cues, non_commitment=is_non_commitment(sentence),
+            out.append(Evidence(page=int(chunk.metadata["page"]), text=sentence, context=ctx, score=score,
+                                keyword_hits=hits, cues=cues, non_commitment=is_non_commitment(sentence),
                                 ocr=bool(chunk.metadata.get("ocr"))))
         out.sort(key=lambda e: (-e.score, e.page, e.text))
         return out
@@ -187,10 +222,10 @@ class PlanEvidence:
 # ---------------------------------------------------------------------------------------------
 # Offline rules
 # ---------------------------------------------------------------------------------------------
-def cue_satisfied(criterion: Criterion, texts: list[str]) -> tuple[bool, set[str]]:
+def cue_satisfied(criterion: Criterion, texts: list[str], context: str = "") -> tuple[bool, set[str]]:
     """Whether the texts show the concrete element a presence criterion asks for."""
     joined = "\n".join(texts)
-    cues = find_cues(joined)
+    cues = find_cues(joined, context)
     wanted = set(criterion.cues)
     if "company" in wanted and count_companies(joined) < 2:
         cues.discard("company")
@@ -249,20 +284,25 @@ def draft_item_offline(criterion: Criterion, plan: PlanEvidence) -> ChecklistIte
             rationale = f"「{criterion.label}」に関する記載を引用として確認できませんでした。"
         return ChecklistItem(criterion_id=criterion.id, verdict=verdict, rationale=rationale + ocr_note,
                              citations=cites)
-    concrete = [e for e in evidence if cue_satisfied(criterion, [e.text])[0]]
-    committed = [e for e in concrete if not (e.non_commitment and not (e.cues & {"amount", "year", "percent", "target"})
-                                             or (e.non_commitment and criterion.cues == ["announce"]))]
-    if committed:
+    concrete = [e for e in evidence if cue_satisfied(criterion, [e.text], e.context)[0]]
+    committed = [e for e in concrete if not _is_hedged(e, criterion)]
+    hedges = [e for e in evidence if e.non_commitment and _is_hedged(e, criterion)]
+    if committed and hedges and hedges[0].score > committed[0].score:
+        chosen = [hedges[0], committed[0]]
+        verdict = Verdict.partially_meets
+        rationale = (f"「{criterion.label}」について具体的な記載もありますが、中心となる記載が「今後検討」「予定」等の"
+                     "表現にとどまっています。")
+    elif committed:
         chosen = committed[:MAX_CITATIONS]
         verdict = Verdict.meets
-        _, cues = cue_satisfied(criterion, [e.text for e in chosen])
+        _, cues = cue_satisfied(criterion, [e.text for e in chosen], chosen[0].context)
         rationale = f"「{criterion.label}」について具体的な記載があります（確認できた要素：{_cue_names(cues & set(criterion.cues) or cues)}）。"
     elif all(e.non_commitment for e in evidence[:MAX_CITATIONS]):
         chosen = [e for e in evidence if e.non_commitment][:MAX_CITATIONS]
         verdict = Verdict.does_not_meet
         rationale = f"「{criterion.label}」は「今後検討」「予定」「未定」等の表現にとどまり、具体的な内容が示されていません。"
     else:
-        ok, cues = cue_satisfied(criterion, [e.text for e in evidence[:MAX_CITATIONS]])
+        ok, cues = cue_satisfied(criterion, [e.text for e in evidence[:MAX_CITATIONS]], evidence[0].context)
         chosen = evidence[:MAX_CITATIONS]
         missing = _cue_names(set(criterion.cues) - cues) if criterion.cues else "具体的な内容"
         verdict = Verdict.meets if ok else Verdict.partially_meets
@@ -271,6 +311,15 @@ def draft_item_offline(criterion: Criterion, plan: PlanEvidence) -> ChecklistIte
     cites = plan.verified(chosen)
     return _enforce_evidence(ChecklistItem(criterion_id=criterion.id, verdict=verdict,
                                            rationale=rationale + ocr_note, citations=cites))
+
+
+def _is_hedged(e: Evidence, criterion: Criterion) -> bool:
+    """A non-committal sentence, unless it carries the figure the criterion asks for: 「令和10年度に
+    稼働予定」 is a schedule, while 「知事が発表する予定」 is not yet an announcement."""
+    if not e.non_commitment:
+        return False
+    quantitative = {"amount", "year", "percent", "target"}
+    return not (e.cues & quantitative & set(criterion.cues)) or "announce" in criterion.cues
 
 
 def _enforce_evidence(item: ChecklistItem) -> ChecklistItem:

