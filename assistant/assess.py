@@ -301,6 +301,9 @@ def draft_item_offline(criterion: Criterion, plan: PlanEvidence) -> ChecklistIte
         chosen = [e for e in evidence if e.non_commitment][:MAX_CITATIONS]
         verdict = Verdict.does_not_meet
         rationale = f"「{criterion.label}」は「今後検討」「予定」「未定」等の表現にとどまり、具体的な内容が示されていません。"
+    elif not any(e.cues & set(criterion.cues) or len(e.keyword_hits) >= 2 for e in evidence[:MAX_CITATIONS]):
+        return ChecklistItem(criterion_id=criterion.id, verdict=Verdict.not_addressed,
+                             rationale=f"「{criterion.label}」に当たる具体的な記載が見当たりません（関連語を含む記載のみ）。")
     else:
         ok, cues = cue_satisfied(criterion, [e.text for e in evidence[:MAX_CITATIONS]], evidence[0].context)
         chosen = evidence[:MAX_CITATIONS]
@@ -394,7 +397,14 @@ def _check_llm_items(obj: LLMChecklist, criteria: list[Criterion], keyed: dict[s
 
 
 def _accept_llm_item(item: LLMItem, criterion: Criterion, keyed: dict[str, Document],
-                     plan: PlanEvidence) -> ChecklistItem:
+                     plan: PlanEvidence, injected: bool) -> ChecklistItem:
+    """Keep the model's judgement only where the evidence rules can back it.
+
+    Quotes must verify on their page and never be injected text; a positive verdict must cite a
+    passage on the criterion's topic; a presence ``meets`` must cite a concrete, committed
+    statement; and when the plan tried to instruct the assessor, no positive verdict stands
+    without a person looking at it.
+    """
     cites = []
     for c in item.citations:
         chunk = keyed.get(c.key)
@@ -404,15 +414,25 @@ def _accept_llm_item(item: LLMItem, criterion: Criterion, keyed: dict[str, Docum
         if quote_on_page(plan.original, page, None, c.quote):
             cites.append(PlanCitation(page=page, quote=c.quote.strip()))
     verdict, rationale = item.verdict, item.rationale
-    if (verdict == Verdict.meets and criterion.kind == "presence"
-            and not cue_satisfied(criterion, [c.quote for c in cites])[0]):
+    positive = verdict in (Verdict.meets, Verdict.partially_meets)
+    on_topic = any(nfkc(k) in nfkc(c.quote) for c in cites for k in criterion.keywords)
+    if positive and criterion.keywords and not on_topic:
         verdict = Verdict.needs_review
-        rationale += "（引用に具体的な要素が確認できないため「要確認」としました）"
+        rationale += "（引用が基準の内容に関する記載と確認できないため「要確認」としました）"
+    elif verdict == Verdict.meets and criterion.kind == "presence" and not any(
+        cue_satisfied(criterion, [c.quote])[0] and not is_non_commitment(c.quote) for c in cites
+    ):
+        verdict = Verdict.needs_review
+        rationale += "（引用に具体的な記載が確認できないため「要確認」としました）"
+    elif positive and injected:
+        verdict = Verdict.needs_review
+        rationale += "（計画書に審査への指示と思われる記載があるため、肯定的な判定は審査者の確認が必要です）"
     return _enforce_evidence(ChecklistItem(criterion_id=criterion.id, verdict=verdict, rationale=rationale,
                                            citations=cites[:MAX_CITATIONS]))
 
 
-def draft_llm(criteria: list[Criterion], plan: PlanEvidence, settings: Settings) -> list[ChecklistItem]:
+def draft_llm(criteria: list[Criterion], plan: PlanEvidence, settings: Settings, *,
+              injected: bool = False) -> list[ChecklistItem]:
     llm.ensure_plan_allowed(settings)
     messages, keyed = _llm_prompt(criteria, plan, settings)
     obj, _errors = llm.structured_call(settings, messages, LLMChecklist,
@@ -421,7 +441,7 @@ def draft_llm(criteria: list[Criterion], plan: PlanEvidence, settings: Settings)
     items = []
     for c in criteria:
         if c.id in by_id:
-            items.append(_accept_llm_item(by_id[c.id], c, keyed, plan))
+            items.append(_accept_llm_item(by_id[c.id], c, keyed, plan, injected))
         else:
             fallback = draft_item_offline(c, plan)
             items.append(fallback.model_copy(update={"rationale": "（LLMの出力に含まれなかったためオフライン下書き）"
@@ -432,10 +452,12 @@ def draft_llm(criteria: list[Criterion], plan: PlanEvidence, settings: Settings)
 # ---------------------------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------------------------
-def assess_document(doc: ParsedDocument, *, plan_type: PlanType | None = None, backend: str = "offline",
+def assess_document(doc: ParsedDocument, *, plan_type: PlanType | None = None, backend: str | None = None,
                     settings: Settings | None = None, rubric: Rubric | None = None,
                     embeddings: Embeddings | None = None) -> Assessment:
+    """Draft the checklist; ``backend`` None means the LLM when one is configured, else offline."""
     settings = settings or get_settings()
+    backend = backend or ("llm" if settings.llm_enabled else "offline")
     rubric = rubric or load_rubric(settings)
     embeddings = embeddings or get_embeddings(settings)
     warnings = list(doc.warnings)
@@ -452,7 +474,7 @@ def assess_document(doc: ParsedDocument, *, plan_type: PlanType | None = None, b
     backend_label = "offline"
     if backend == "llm":
         try:
-            items = draft_llm(criteria, plan, settings)
+            items = draft_llm(criteria, plan, settings, injected=bool(injections))
             backend_label = llm.backend_name(settings)
         except (LLMUnavailableError, PlanEndpointNotAllowedError) as exc:
             warnings.append(f"LLMを利用できないため、オフライン下書きに切り替えました：{exc}")
@@ -462,7 +484,7 @@ def assess_document(doc: ParsedDocument, *, plan_type: PlanType | None = None, b
     return Assessment(plan=doc.source, plan_type=plan_type, backend=backend_label, warnings=warnings, items=items)
 
 
-def assess_pdf(path: Path, *, plan_type: PlanType | None = None, backend: str = "offline",
+def assess_pdf(path: Path, *, plan_type: PlanType | None = None, backend: str | None = None,
                settings: Settings | None = None) -> Assessment:
     settings = settings or get_settings()
     return assess_document(parse_pdf(path, kind="plan", settings=settings), plan_type=plan_type,

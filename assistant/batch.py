@@ -415,7 +415,10 @@ def _params(
 # Progress
 # ---------------------------------------------------------------------------------------------
 class _Progress:
-    """A rich progress bar on a terminal, one plain line per file otherwise (logs, cron, CI)."""
+    """A rich progress bar on a terminal, one plain line per file otherwise (logs, cron, CI).
+
+    Under the bar, failures are listed once it stops: the count alone does not say whom to call.
+    """
 
     def __init__(self, total: int, *, enabled: bool, callback: ProgressCallback | None) -> None:
         self.total = total
@@ -424,6 +427,7 @@ class _Progress:
         self.enabled = enabled
         self.callback = callback
         self._bar: Any = None
+        self._failures: list[FileRow] = []
         self._task: Any = None
 
     def __enter__(self) -> _Progress:
@@ -453,12 +457,16 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+            for row in self._failures:
+                print(f"失敗 {row.file}：{row.error}", flush=True)
 
     def advance(self, row: FileRow) -> None:
         self.done += 1
         self.failed += row.status == "error"
         if self._bar is not None:
             self._bar.update(self._task, advance=1, failed=self.failed)
+            if row.status == "error":
+                self._failures.append(row)
         elif self.enabled:
             detail = (
                 row.error

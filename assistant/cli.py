@@ -279,6 +279,9 @@ def _run_batch(args: argparse.Namespace) -> int:
     """Exit 1 when any file failed: every good file still has its results in DIR."""
     from assistant.batch import run_batch
 
+    if args.prefecture and not args.save:
+        print("注意：--prefecture は --save と併用したときだけ記録されます / --prefecture needs --save",
+              file=sys.stderr)
     report = run_batch(args.inputs, args.out, plan_type=args.plan_type, workers=args.workers,
                        backend=args.backend, save=args.save, prefecture=args.prefecture)
     return report.exit_code

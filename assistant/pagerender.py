@@ -25,6 +25,7 @@ PDFIUM_LOCK = threading.Lock()
 
 _FILL = (255, 214, 0, 110)
 _OUTLINE = (230, 120, 0, 255)
+_PAD = 3
 
 Box = tuple[int, int, int, int]
 
@@ -105,6 +106,12 @@ def _merge_lines(boxes: list[Box]) -> list[Box]:
     return merged
 
 
+def _pad(box: Box, size: tuple[int, int]) -> Box:
+    """A little air around the glyphs, so the outline never crosses them."""
+    return (max(0, box[0] - _PAD), max(0, box[1] - _PAD), min(size[0] - 1, box[2] + _PAD),
+            min(size[1] - 1, box[3] + _PAD))
+
+
 def render_page_with_highlight(pdf_path: Path, page: int, quote: str, *, scale: float = 1.5) -> PageHighlight:
     """Render a 1-based page and mark the quote; ``found`` is False when the text layer lacks it."""
     with PDFIUM_LOCK:
@@ -127,7 +134,7 @@ def render_page_with_highlight(pdf_path: Path, page: int, quote: str, *, scale: 
             pdf_page.close()
         finally:
             pdf.close()
-    lines = _merge_lines(boxes)
+    lines = [_pad(box, image.size) for box in _merge_lines(boxes)]
     if lines:
         overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(overlay)

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import gradio as gr
-from PIL import Image
+from PIL import Image, ImageChops
 
 from .answer import NOT_FOUND_GUIDELINE
 from .api import ReviewAssistant
 from .auth import UserStore, gradio_auth, role_label
 from .batch import SUMMARY_XLSX, BatchReport, FileRow, run_batch
-from .errors import AccessDeniedError, ReviewAssistantError
+from .errors import AccessDeniedError, ConflictError, NotFoundError, ReviewAssistantError
 from .models import VERDICT_CODES, VERDICT_LABELS_JA, Answer, Assessment, User, Verdict
 from .pagerender import PageHighlight, render_page_with_highlight
 from .review_store import STATUS_LABELS_JA, ItemView, SubmissionSummary, SubmissionView
@@ -46,6 +46,7 @@ _OFFLINE_QUOTE_LINE = re.compile(r"^(?:\[\d+\] 「|【(?:ガイドライン|計�
 _INJECTION_MARK = "prompt injection"
 #: Share of the page height shown above and below a highlighted quote.
 _FOCUS_CONTEXT = 0.15
+_FOCUS_PAD = 24
 
 CSS = """
 .ra-header { font-size: 0.95em; }
@@ -238,23 +239,41 @@ def focus_on_quote(shot: PageHighlight) -> Image.Image:
     top = min(b[1] for b in shot.boxes)
     bottom = max(b[3] for b in shot.boxes)
     margin = int(height * _FOCUS_CONTEXT)
-    return shot.image.crop((0, max(0, top - margin), width, min(height, bottom + margin)))
+    band = shot.image.crop((0, max(0, top - margin), width, min(height, bottom + margin)))
+    ink = ImageChops.difference(band, Image.new("RGB", band.size, "white")).getbbox()
+    if ink is None:
+        return band
+    pad = _FOCUS_PAD
+    return band.crop((max(0, ink[0] - pad), 0, min(width, ink[2] + pad), band.size[1]))
 
 
 def _safe_stem(name: str) -> str:
     return _FILENAME_BAD.sub("_", Path(name).stem)[:60] or "plan"
 
 
-def _error(exc: Exception) -> gr.Error:
-    message = getattr(exc, "message", None) or str(exc)
-    return gr.Error(message, title="エラー", duration=None, print_exception=False)
+def error_message(exc: Exception) -> str:
+    return getattr(exc, "message", None) or str(exc)
+
+
+def message_box(kind: Literal["ok", "warn", "danger"], text: str) -> str:
+    lines = "<br>".join(html.escape(line) for line in text.splitlines())
+    return f'<div class="ra-box ra-{kind}">{lines}</div>'
+
+
+def _unchanged(n: int) -> tuple[Any, ...]:
+    return tuple(gr.update() for _ in range(n))
 
 
 # ---------------------------------------------------------------------------------------------
 # Handlers
 # ---------------------------------------------------------------------------------------------
 class Handlers:
-    """Event handlers; each resolves the user from the session, then calls the library API."""
+    """Event handlers; each resolves the user from the session, then calls the library API.
+
+    Expected failures (a refused access, a bad PDF, a version conflict) are shown in a message box
+    next to the control that caused them, leaving the other outputs as they were: raising would
+    blank every output component of the event.
+    """
 
     def __init__(self, ra: ReviewAssistant, users: UserStore | None, export_dir: Path) -> None:
         self.ra = ra
@@ -264,14 +283,11 @@ class Handlers:
     def user(self, request: gr.Request) -> User:
         if self.users is None:
             return LOCAL_USER
-        name = request.username if request else None
+        name = request.username
         user = self.users.get(name) if name else None
         if user is None:
             raise AccessDeniedError("ログインしてください（ユーザーが無効です） / not signed in")
         return user
-
-    def _subs(self, user: User) -> list[SubmissionSummary]:
-        return self.ra.submissions(user)
 
     def _scope_choices(self, subs: list[SubmissionSummary]) -> list[tuple[str, str]]:
         return [("ガイドラインのみ", GUIDELINES_ONLY),
@@ -284,12 +300,11 @@ class Handlers:
     def on_load(self, request: gr.Request) -> tuple[Any, ...]:
         try:
             user = self.user(request)
-            subs = self._subs(user)
+            subs = self.ra.submissions(user)
         except ReviewAssistantError as exc:
-            raise _error(exc) from exc
+            raise gr.Error(error_message(exc), title="エラー", duration=None, print_exception=False) from exc
         reviewer = user.role == "reviewer"
-        pref_note = ("" if reviewer else
-                     f"登録される提出物は「{md_escape(user.prefecture or '')}」の提出物になります。")
+        pref_note = "" if reviewer else f"登録される提出物は「{md_escape(user.prefecture or '')}」の提出物になります。"
         return (
             header_markdown(user, self.ra, local=self.users is None),
             gr.update(choices=self._scope_choices(subs), value=GUIDELINES_ONLY),
@@ -300,14 +315,14 @@ class Handlers:
             gr.update(visible=reviewer),
         )
 
-    def refresh_lists(self, current: str | None, request: gr.Request) -> tuple[Any, Any]:
+    def refresh_lists(self, current: str | None, request: gr.Request) -> tuple[Any, Any, str]:
         try:
-            subs = self._subs(self.user(request))
+            subs = self.ra.submissions(self.user(request))
         except ReviewAssistantError as exc:
-            raise _error(exc) from exc
+            return gr.update(), gr.update(), message_box("danger", error_message(exc))
         ids = {str(s.id) for s in subs}
         return (gr.update(choices=self._sub_choices(subs), value=current if current in ids else None),
-                gr.update(choices=self._scope_choices(subs)))
+                gr.update(choices=self._scope_choices(subs)), "")
 
     # -- 質問 ---------------------------------------------------------------------------------
     def ask(self, question: str, scope: str | None, history: list[dict[str, str]],
@@ -337,47 +352,48 @@ class Handlers:
                     history[-1] = {"role": "assistant", "content": format_answer(part)}
                 yield history, history, ""
         except ReviewAssistantError as exc:
-            message = getattr(exc, "message", None) or str(exc)
-            history[-1] = {"role": "assistant", "content": f"**⚠ {md_escape(message)}**"}
+            history[-1] = {"role": "assistant", "content": f"**⚠ {md_escape(error_message(exc))}**"}
             yield history, history, ""
 
     # -- 審査 ---------------------------------------------------------------------------------
-    def _empty_review(self) -> tuple[Any, ...]:
-        return (None, [], "", "", {"data": [], "headers": TABLE_HEADERS},
-                gr.update(choices=[], value=None), "", [], None)
+    def _review(self, view: SubmissionView | None) -> tuple[Any, ...]:
+        """Values for the review area (see ``review_outputs`` in :func:`build_app`); ``None`` clears it.
 
-    def _review_outputs(self, view: SubmissionView) -> tuple[Any, ...]:
+        The status box is left alone: it may hold the message of the draft that led here.
+        """
+        if view is None:
+            return (None, [], "", "", {"data": [], "headers": TABLE_HEADERS},
+                    gr.update(choices=[], value=None), "", [], None, gr.update())
         order = [i.criterion_id for i in view.items]
         choices = [(f"{n}. {_Criterion(self.ra, cid).group}｜{_Criterion(self.ra, cid).label}", cid)
                    for n, cid in enumerate(order, start=1)]
         return (view.id, order, warnings_html(view.draft.warnings), summary_markdown(self.ra, view),
                 {"data": table_rows(self.ra, view), "headers": TABLE_HEADERS},
-                gr.update(choices=choices, value=None), "", [], None)
+                gr.update(choices=choices, value=None), "", [], None, gr.update())
 
     def load_submission(self, sub: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not sub:
-            return self._empty_review()
+            return self._review(None)
         try:
             view = self.ra.submission(int(sub), self.user(request))
         except (ReviewAssistantError, ValueError) as exc:
-            raise _error(exc) from exc
-        return self._review_outputs(view)
+            return (*_unchanged(9), message_box("danger", error_message(exc)))
+        return self._review(view)
 
     def draft(self, upload: str | None, plan_type: str, prefecture: str,
               request: gr.Request) -> tuple[Any, Any, Any, str]:
         if not upload:
-            raise gr.Error("計画書PDFを選んでください。", title="エラー")
+            return (*_unchanged(3), message_box("warn", "計画書PDFを選んでください。"))
         try:
             user = self.user(request)
             path = Path(upload)
             assessment = self.ra.assess(path, plan_type=None if plan_type == _PLAN_TYPE_AUTO else plan_type)
             pref = (prefecture or "").strip() or None
             view = self.ra.save(assessment, path, prefecture=pref if user.role == "reviewer" else None, user=user)
-            subs = self._subs(user)
+            subs = self.ra.submissions(user)
         except ReviewAssistantError as exc:
-            raise _error(exc) from exc
-        status = (f'<div class="ra-box ra-ok">提出物 {view.id}（{html.escape(view.file_name)}）の下書きを作成しました'
-                  f"（{len(assessment.items)}項目）。</div>")
+            return (*_unchanged(3), message_box("danger", error_message(exc)))
+        status = message_box("ok", f"提出物 {view.id}（{view.file_name}）の下書きを作成しました（{len(assessment.items)}項目）。")
         return (gr.update(choices=self._sub_choices(subs), value=str(view.id)),
                 gr.update(choices=self._scope_choices(subs)), None, status)
 
@@ -387,109 +403,114 @@ class Handlers:
             return gr.update()
         return gr.update(value=order[row])
 
-    def _item(self, sub_id: int, criterion_id: str, user: User) -> ItemView:
-        view = self.ra.submission(sub_id, user)
+    def _item(self, view: SubmissionView, criterion_id: str) -> ItemView:
         for item in view.items:
             if item.criterion_id == criterion_id:
                 return item
-        raise ReviewAssistantError(f"項目 {criterion_id} が見つかりません / no such item")
+        raise NotFoundError(f"項目 {criterion_id} は最新の下書きにありません / no such item")
 
-    def _pages(self, sub_id: int, item: ItemView, user: User) -> list[tuple[Any, str]]:
-        view = self.ra.submission(sub_id, user)
+    def _pages(self, view: SubmissionView, item: ItemView) -> list[tuple[Image.Image, str]]:
         if not view.pdf_path or not Path(view.pdf_path).is_file():
             return []
         images = []
         for n, c in enumerate(item.citations, start=1):
-            shot = render_page_with_highlight(Path(view.pdf_path), c.page, c.quote)
+            shot = render_page_with_highlight(Path(view.pdf_path), c.page, c.quote, scale=2.0)
             note = "（引用箇所の周辺）" if shot.found else "（頁全体・引用箇所を頁上で特定できませんでした）"
             images.append((focus_on_quote(shot), f"引用{n}：{c.page}頁{note}"))
         return images
 
-    def show_item(self, sub_id: int | None, criterion_id: str | None,
-                  request: gr.Request) -> tuple[str, list[tuple[Any, str]], Any, str, int | None]:
+    def show_item(self, sub_id: int | None, criterion_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         if sub_id is None or not criterion_id:
-            return "", [], gr.update(value=None), "", None
+            return "", [], gr.update(value=None), "", None, ""
         try:
-            user = self.user(request)
-            item = self._item(sub_id, criterion_id, user)
-            pages = self._pages(sub_id, item, user)
+            view = self.ra.submission(sub_id, self.user(request))
+            item = self._item(view, criterion_id)
+            pages = self._pages(view, item)
         except ReviewAssistantError as exc:
-            raise _error(exc) from exc
+            return (*_unchanged(5), message_box("danger", error_message(exc)))
         current = item.final_verdict or item.draft_verdict
         comment = item.decision.comment if item.decision else ""
-        return item_markdown(self.ra, item), pages, gr.update(value=current.value), comment, item.version
+        return item_markdown(self.ra, item), pages, gr.update(value=current.value), comment, item.version, ""
 
     def _decide(self, sub_id: int | None, criterion_id: str | None, verdict: Verdict | None, comment: str,
-                version: int | None, request: gr.Request, action: Literal["confirm", "override"]) -> tuple[Any, ...]:
+                version: int | None, request: gr.Request) -> tuple[Any, ...]:
+        """Decide with the version the reviewer saw; a conflict shows the newer decision instead."""
         if sub_id is None or not criterion_id or version is None:
-            raise gr.Error("先に項目を選んでください。", title="エラー")
+            return (*_unchanged(4), message_box("warn", "先に項目を選んでください。"))
+        comment = (comment or "").strip()
         try:
             user = self.user(request)
-            item = self._item(sub_id, criterion_id, user)
-            if action == "confirm":
+            item = self._item(self.ra.submission(sub_id, user), criterion_id)
+            if verdict is None:
                 verdict = item.draft_verdict
-            elif not (comment or "").strip():
-                raise gr.Error("判定を変更する理由をコメントに入力してください。", title="エラー")
-            decided = self.ra.decide(sub_id, criterion_id, verdict=Verdict(verdict), comment=(comment or "").strip(),
-                                     user=user, expected_version=version)
+            elif not comment:
+                return (*_unchanged(4), message_box("warn", "判定を変更する理由をコメントに入力してください。"))
+            decided = self.ra.decide(sub_id, criterion_id, verdict=verdict, comment=comment, user=user,
+                                     expected_version=version)
             view = self.ra.submission(sub_id, user)
+        except ConflictError as exc:
+            view = self.ra.submission(sub_id, user)
+            latest = self._item(view, criterion_id)
+            note = "最新の内容を表示しました。確認のうえ、必要であれば判定し直してください。"
+            return ({"data": table_rows(self.ra, view), "headers": TABLE_HEADERS}, summary_markdown(self.ra, view),
+                    item_markdown(self.ra, latest), latest.version,
+                    message_box("danger", f"{error_message(exc)}\n{note}"))
         except (ReviewAssistantError, ValueError) as exc:
-            raise _error(exc) from exc
+            return (*_unchanged(4), message_box("danger", error_message(exc)))
         label = _Criterion(self.ra, criterion_id).label
-        status = (f'<div class="ra-box ra-ok">「{html.escape(label)}」を'
-                  f"{VERDICT_LABELS_JA[decided.final_verdict or decided.draft_verdict]}で確定しました"
-                  f"（版 {decided.version}）。</div>")
+        final = VERDICT_LABELS_JA[decided.final_verdict or decided.draft_verdict]
         return ({"data": table_rows(self.ra, view), "headers": TABLE_HEADERS}, summary_markdown(self.ra, view),
-                item_markdown(self.ra, decided), decided.version, status)
+                item_markdown(self.ra, decided), decided.version,
+                message_box("ok", f"「{label}」を{final}で確定しました（版 {decided.version}）。"))
 
     def confirm(self, sub_id: int | None, criterion_id: str | None, comment: str, version: int | None,
                 request: gr.Request) -> tuple[Any, ...]:
-        return self._decide(sub_id, criterion_id, None, comment, version, request, "confirm")
+        return self._decide(sub_id, criterion_id, None, comment, version, request)
 
     def override(self, sub_id: int | None, criterion_id: str | None, verdict: str | None, comment: str,
                  version: int | None, request: gr.Request) -> tuple[Any, ...]:
-        if not verdict:
-            raise gr.Error("確定する判定を選んでください。", title="エラー")
-        return self._decide(sub_id, criterion_id, Verdict(verdict), comment, version, request, "override")
+        if verdict not in {v.value for v in Verdict}:
+            return (*_unchanged(4), message_box("warn", "確定する判定を選んでください。"))
+        return self._decide(sub_id, criterion_id, Verdict(verdict), comment, version, request)
 
-    def export(self, sub_id: int | None, fmt: str, request: gr.Request) -> str:
+    def export(self, sub_id: int | None, fmt: str, request: gr.Request) -> tuple[Any, str]:
         if sub_id is None:
-            raise gr.Error("先に提出物を選んでください。", title="エラー")
+            return gr.update(), message_box("warn", "先に提出物を選んでください。")
         if fmt not in EXPORT_FORMATS:
-            raise gr.Error("出力形式が不正です。", title="エラー")
+            return gr.update(), message_box("danger", "出力形式が不正です。")
         try:
             user = self.user(request)
             view = self.ra.submission(sub_id, user)
             out = self.export_dir / uuid.uuid4().hex / f"審査結果_{view.id}_{_safe_stem(view.file_name)}.{fmt}"
-            return str(self.ra.export(sub_id, fmt, out, user=user))  # type: ignore[arg-type]
+            path = self.ra.export(sub_id, fmt, out, user=user)  # type: ignore[arg-type]
         except ReviewAssistantError as exc:
-            raise _error(exc) from exc
+            return gr.update(), message_box("danger", error_message(exc))
+        return str(path), message_box("ok", f"{EXPORT_FORMATS[fmt]}を出力しました：{path.name}")
 
     # -- 一括 ---------------------------------------------------------------------------------
     def batch(self, uploads: list[str] | None, folder: str, plan_type: str, save: bool, prefecture: str,
               request: gr.Request,
-              progress: gr.Progress = gr.Progress()) -> tuple[Any, str | None, str]:  # noqa: B008 (Gradio's API)
+              progress: gr.Progress = gr.Progress()) -> tuple[Any, Any, str]:  # noqa: B008 (Gradio's API)
         try:
-            user = self.user(request)
-            if user.role != "reviewer":
+            if self.user(request).role != "reviewer":
                 raise AccessDeniedError("一括処理は審査担当者のみ利用できます / reviewers only")
         except ReviewAssistantError as exc:
-            raise _error(exc) from exc
+            return gr.update(), gr.update(), message_box("danger", error_message(exc))
         inputs = [Path(p) for p in uploads or []]
         labels = {p.as_posix(): p.name for p in inputs}
         folder = (folder or "").strip()
         if folder:
             root = Path(folder).expanduser()
             if not root.exists():
-                raise gr.Error(f"フォルダが見つかりません：{folder}", title="エラー")
+                return gr.update(), gr.update(), message_box("warn", f"フォルダが見つかりません：{folder}")
             inputs.append(root)
             if root.is_dir():
                 labels.update({p.as_posix(): p.relative_to(root).as_posix() for p in root.rglob("*")
                                if p.suffix.lower() == ".pdf"})
         if not inputs:
-            raise gr.Error("PDFをアップロードするか、サーバー上のフォルダを指定してください。", title="エラー")
+            return gr.update(), gr.update(), message_box("warn", "PDFをアップロードするか、サーバー上のフォルダを指定してください。")
         out_dir = (self.ra.settings.data_dir / "batch"
-                   / f"{datetime.now():%Y%m%d-%H%M%S}-{_safe_stem(user.name)}-{uuid.uuid4().hex[:6]}")
+                   / f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}")
         progress(0, desc="準備中（解析エンジンを読み込んでいます）")
 
         def on_progress(done: int, total: int, row: FileRow) -> None:
@@ -502,9 +523,9 @@ class Handlers:
         target = self.export_dir / uuid.uuid4().hex / SUMMARY_XLSX
         target.parent.mkdir(parents=True)
         shutil.copyfile(out_dir / SUMMARY_XLSX, target)
-        css = "ra-warn" if report.failed else "ra-ok"
-        status = (f'<div class="ra-box {css}">完了：{len(report.rows)}件（新規 {report.ok}、処理済み {report.skipped}、'
-                  f"失敗 {report.failed}）　出力先：{html.escape(str(out_dir))}</div>")
+        status = message_box("warn" if report.failed else "ok",
+                             f"完了：{len(report.rows)}件（新規 {report.ok}、処理済み {report.skipped}、"
+                             f"失敗 {report.failed}）　出力先：{out_dir}")
         return batch_table(self.ra, report, labels), str(target), status
 
 
@@ -562,12 +583,14 @@ def build_app(ra: ReviewAssistant, users: UserStore | None, export_dir: Path) ->
                             with gr.Row():
                                 confirm_btn = gr.Button("案のとおり確定", variant="primary", elem_id="ra-confirm")
                                 override_btn = gr.Button("判定を変更して確定", elem_id="ra-override")
+                        decide_status = gr.HTML(elem_id="ra-decide-status")
                     with gr.Column(scale=3):
-                        pages = gr.Gallery(label="引用箇所（該当頁・黄色が引用）", columns=1, height=820,
+                        pages = gr.Gallery(label="引用箇所（該当頁・黄色が引用）", columns=1, height="auto",
                                            object_fit="contain", format="png", elem_id="ra-pages")
                 with gr.Row():
                     export_buttons = {fmt: gr.Button(label, elem_id=f"ra-export-{fmt}")
                                       for fmt, label in EXPORT_FORMATS.items()}
+                export_status = gr.HTML(elem_id="ra-export-status")
                 export_file = gr.File(label="ダウンロード", interactive=False, elem_id="ra-export-file")
                 sub_state = gr.State(None)
                 order_state = gr.State([])
@@ -589,7 +612,7 @@ def build_app(ra: ReviewAssistant, users: UserStore | None, export_dir: Path) ->
                                          interactive=False, elem_id="ra-batch-table")
                 batch_file = gr.File(label="summary.xlsx", interactive=False)
 
-        review_outputs = [sub_state, order_state, warn, summary, table, item_dd, detail, pages, version_state]
+        review_outputs = [sub_state, order_state, warn, summary, table, item_dd, detail, pages, version_state, status]
         demo.load(h.on_load, None, [header, scope, sub_dd, pref_box, pref_note, decide_group, batch_tab], **private)
 
         ask_event = {"fn": h.ask, "inputs": [question, scope, history], "outputs": [chatbot, history, question],
@@ -599,21 +622,22 @@ def build_app(ra: ReviewAssistant, users: UserStore | None, export_dir: Path) ->
         clear.click(lambda: ([], []), None, [chatbot, history], **private)
         chatbot.clear(lambda: [], None, [history], **private)
 
-        refresh.click(h.refresh_lists, [sub_dd], [sub_dd, scope], **private)
-        sub_dd.input(h.load_submission, [sub_dd], review_outputs, api_name="load_submission", **private).then(
-            lambda: "", None, [status], **private)
+        refresh.click(h.refresh_lists, [sub_dd], [sub_dd, scope, status], **private)
+        sub_dd.input(lambda: "", None, [status], **private).then(
+            h.load_submission, [sub_dd], review_outputs, api_name="load_submission", **private)
         draft_btn.click(h.draft, [upload, plan_type, pref_box], [sub_dd, scope, upload, status],
                         concurrency_id="pdfium", concurrency_limit=1, **private).success(
             h.load_submission, [sub_dd], review_outputs, **private)
         table.select(h.pick_row, [order_state], [item_dd], **private)
-        item_dd.change(h.show_item, [sub_state, item_dd], [detail, pages, verdict_dd, comment, version_state],
+        item_dd.change(h.show_item, [sub_state, item_dd], [detail, pages, verdict_dd, comment, version_state,
+                                                           decide_status],
                        concurrency_id="pdfium", concurrency_limit=1, **private)
-        decide_outputs = [table, summary, detail, version_state, status]
+        decide_outputs = [table, summary, detail, version_state, decide_status]
         confirm_btn.click(h.confirm, [sub_state, item_dd, comment, version_state], decide_outputs, **private)
         override_btn.click(h.override, [sub_state, item_dd, verdict_dd, comment, version_state], decide_outputs,
                            **private)
         for fmt, button in export_buttons.items():
-            button.click(h.export, [sub_state, gr.State(fmt)], [export_file], **private)
+            button.click(h.export, [sub_state, gr.State(fmt)], [export_file, export_status], **private)
         batch_btn.click(h.batch, [batch_files, batch_folder, batch_type, batch_save, batch_pref],
                         [batch_out, batch_file, batch_status], concurrency_limit=1, **private)
     return demo

@@ -270,12 +270,12 @@ def test_prefecture_staff_cannot_reach_another_prefecture(context: BrowserContex
         "load_submission": [str(app.b.id)],
         "batch": [None, str(app.settings.data_dir / "plans"), "auto", False, ""],
     }
-    for api_name, data in attempts.items():
-        stream = _crafted_call(page, app, api_name, data)
+    streams = {api_name: _crafted_call(page, app, api_name, data) for api_name, data in attempts.items()}
+    for api_name, stream in streams.items():
         assert app.b.file_name not in stream and not any(s in stream for s in B_SECRETS), (api_name, stream)
-        if not stream.startswith("join refused"):
-            assert _completed(stream).get("success") is False, (api_name, stream)
-    assert "審査担当者のみ" in _crafted_call(page, app, "batch", attempts["batch"])
+    for api_name in ("ask", "load_submission"):
+        assert _completed(streams[api_name]).get("success") is False, streams[api_name]
+    assert "審査担当者のみ" in json.dumps(_completed(streams["batch"]), ensure_ascii=False)
     assert not (app.settings.data_dir / "batch").exists(), "the refused batch must not have run"
     app.timings["prefecture_isolation_s"] = time.monotonic() - start
 
@@ -311,7 +311,7 @@ def test_reviewer_drafts_confirms_overrides_and_exports(context: BrowserContext,
         expect(page.locator("#ra-pages img").first).to_be_visible()
     _shot(page, "09_item_with_page_highlight")
     page.locator("#ra-confirm").click()
-    expect(page.locator("#ra-status")).to_contain_text("確定しました")
+    expect(page.locator("#ra-decide-status")).to_contain_text("確定しました")
     draft_label = table.locator("[data-testid=cell-0-2]").inner_text().strip()
     expect(table.locator("[data-testid=cell-0-3]")).to_have_text(draft_label)
     expect(table.locator("[data-testid=cell-0-4]")).to_have_text("sato")
@@ -322,10 +322,11 @@ def test_reviewer_drafts_confirms_overrides_and_exports(context: BrowserContext,
     _shot(page, "10_cited_item_page_image")
     _choose(page, "#ra-verdict", "満たさない")
     page.locator("#ra-override").click()
-    expect(page.get_by_text("理由をコメントに入力してください")).to_be_visible()
+    expect(page.locator("#ra-decide-status")).to_contain_text("理由をコメントに入力してください")
+    expect(table.locator(f"[data-testid=cell-{cited}-3]")).to_have_text("未確定")
     page.locator("#ra-comment textarea").fill("目標値の根拠が示されていないため")
     page.locator("#ra-override").click()
-    expect(page.locator("#ra-status")).to_contain_text("満たさないで確定しました")
+    expect(page.locator("#ra-decide-status")).to_contain_text("満たさないで確定しました")
     expect(table.locator(f"[data-testid=cell-{cited}-3]")).to_have_text("満たさない")
     _shot(page, "11_confirmed_and_overridden")
 
@@ -335,11 +336,14 @@ def test_reviewer_drafts_confirms_overrides_and_exports(context: BrowserContext,
     ra.decide(submission.id, view.items[other].criterion_id, verdict=Verdict.needs_review, comment="先に確認",
               user=User(name="suzuki", role="reviewer"))
     page.locator("#ra-confirm").click()
-    expect(page.get_by_text("suzuki さんが")).to_be_visible()
+    expect(page.locator("#ra-decide-status")).to_contain_text("suzuki さんが")
+    expect(table.locator(f"[data-testid=cell-{other}-4]")).to_have_text("suzuki")
+    expect(page.locator("#ra-detail")).to_contain_text("先に確認")
     _shot(page, "12_conflict_message")
 
+    page.locator("#ra-export-xlsx").click()
+    expect(page.locator("#ra-export-status")).to_contain_text("Excel（XLSX）を出力しました")
     with page.expect_download() as download:
-        page.locator("#ra-export-xlsx").click()
         page.locator("#ra-export-file a").first.click()
     xlsx = tmp_path / "export.xlsx"
     download.value.save_as(xlsx)
