@@ -6,6 +6,7 @@ prefecture's plans, whatever ids, scope values or questions they send.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from functools import cached_property
@@ -123,7 +124,13 @@ class ReviewAssistant:
             if user.role != "reviewer":
                 raise AccessDeniedError("ファイルパスによる計画書の指定は審査担当者のみ可能です / reviewers only")
             return self.index_plan(path)
-        summary = self._find_submission(ref)
+        try:
+            summary = self._find_submission(ref)
+        except NotFoundError:
+            indexed = self._find_indexed_plan(ref) if user.role == "reviewer" else None
+            if indexed is None:
+                raise
+            return indexed
         self._check_submission_access(user, summary)
         doc = self.lookup(summary.content_hash)
         if doc is None or not self.index.has_document(summary.content_hash):
@@ -131,6 +138,14 @@ class ReviewAssistant:
                 raise NotFoundError(f"提出物 {summary.id} のPDFが見つかりません / PDF missing")
             doc = self.index_plan(Path(summary.pdf_path), prefecture=summary.prefecture, source=summary.file_name)
         return doc
+
+    def _find_indexed_plan(self, ref: str) -> ParsedDocument | None:
+        """A plan indexed earlier (e.g. by `ask --plan file.pdf`) by its content-hash prefix."""
+        if not re.fullmatch(r"[0-9a-f]{8,64}", ref.lower()) or not self.index.documents_dir.exists():
+            return None
+        matches = [p.stem for p in self.index.documents_dir.glob(f"{ref.lower()}*.json")]
+        docs = [d for d in (self.lookup(m) for m in matches) if d is not None and d.kind == "plan"]
+        return docs[0] if len(docs) == 1 and self.index.has_document(docs[0].doc_id) else None
 
     def _find_submission(self, ref: str) -> SubmissionSummary:
         subs = self.reviews.list_submissions()

@@ -11,12 +11,22 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from assistant.api import ReviewAssistant
 from assistant.errors import ReviewAssistantError
 from assistant.models import VERDICT_LABELS_JA, Assessment
+
+if TYPE_CHECKING:
+    from assistant.api import ReviewAssistant
+
+
+def _assistant() -> ReviewAssistant:
+    """Imported on use: the API pulls in Chroma and langchain, which `review` commands don't need."""
+    from assistant.api import ReviewAssistant
+
+    return ReviewAssistant()
 
 
 def _add_review_parser(sub: argparse._SubParsersAction) -> None:
@@ -177,13 +187,15 @@ def _add_core_parsers(sub: argparse._SubParsersAction) -> None:
     assess.add_argument("--save", action="store_true", help="審査記録に保存 / store as a submission")
     assess.add_argument("--prefecture", help="提出元の都道府県 / submitting prefecture")
 
+    sub.add_parser("demo-seed", help="サンプル計画書を作成・下書き・保存 / assess and save the bundled sample plan")
+
 
 def _print_json(model: BaseModel) -> None:
     print(model.model_dump_json(indent=2))
 
 
 def _run_index(args: argparse.Namespace) -> int:
-    results = ReviewAssistant().index_paths(args.paths or None)
+    results = _assistant().index_paths(args.paths or None)
     for r in results:
         label = {"indexed": f"登録 {r.chunks} チャンク", "unchanged": "変更なし", "error": f"エラー：{r.error}"}[r.status]
         print(f"{r.source}: {label}")
@@ -191,7 +203,7 @@ def _run_index(args: argparse.Namespace) -> int:
 
 
 def _run_search(args: argparse.Namespace) -> int:
-    docs = ReviewAssistant().search(args.query, k=args.k, mode=args.mode, plan=args.plan)
+    docs = _assistant().search(args.query, k=args.k, mode=args.mode, plan=args.plan)
     rows = [{"source": d.metadata.get("source"), "page": int(d.metadata.get("page") or 0) or None,
              "section": d.metadata.get("section") or None, "score": round(float(d.metadata["score"]), 5),
              "kind": d.metadata.get("kind"), "text": d.page_content} for d in docs]
@@ -206,7 +218,7 @@ def _run_search(args: argparse.Namespace) -> int:
 
 
 def _run_ask(args: argparse.Namespace) -> int:
-    answer = ReviewAssistant().ask(args.question, plan=args.plan, backend=args.backend)
+    answer = _assistant().ask(args.question, plan=args.plan, backend=args.backend)
     if args.json:
         _print_json(answer)
         return 0
@@ -221,7 +233,7 @@ def _run_ask(args: argparse.Namespace) -> int:
 
 
 def _run_assess(args: argparse.Namespace) -> int:
-    ra = ReviewAssistant()
+    ra = _assistant()
     backend = args.backend or ("llm" if ra.settings.llm_enabled else "offline")
     assessment = ra.assess(args.pdf, plan_type=args.plan_type, backend=backend)
     text = assessment.model_dump_json(indent=2)
@@ -235,6 +247,14 @@ def _run_assess(args: argparse.Namespace) -> int:
         print(text)
     elif not args.out or args.save:
         _print_checklist(assessment, ra)
+    return 0
+
+
+def _run_demo_seed(args: argparse.Namespace) -> int:
+    from assistant.demo import seed_demo
+
+    for view in seed_demo(_assistant()):
+        print(f"サンプル計画書：{view.file_name}（{view.prefecture}）提出物ID {view.id}")
     return 0
 
 
@@ -378,6 +398,7 @@ _COMMANDS = {
     "search": _run_search,
     "ask": _run_ask,
     "assess": _run_assess,
+    "demo-seed": _run_demo_seed,
     "review": lambda args: _run_review(args),
     "batch": _run_batch,
 }

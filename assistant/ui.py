@@ -436,7 +436,7 @@ class Handlers:
                 version: int | None, request: gr.Request) -> tuple[Any, ...]:
         """Decide with the version the reviewer saw; a conflict shows the newer decision instead."""
         if sub_id is None or not criterion_id or version is None:
-            return (*_unchanged(4), message_box("warn", "先に項目を選んでください。"))
+            return (*_unchanged(6), message_box("warn", "先に項目を選んでください。"))
         comment = (comment or "").strip()
         try:
             user = self.user(request)
@@ -444,7 +444,7 @@ class Handlers:
             if verdict is None:
                 verdict = item.draft_verdict
             elif not comment:
-                return (*_unchanged(4), message_box("warn", "判定を変更する理由をコメントに入力してください。"))
+                return (*_unchanged(6), message_box("warn", "判定を変更する理由をコメントに入力してください。"))
             decided = self.ra.decide(sub_id, criterion_id, verdict=verdict, comment=comment, user=user,
                                      expected_version=version)
             view = self.ra.submission(sub_id, user)
@@ -452,15 +452,17 @@ class Handlers:
             view = self.ra.submission(sub_id, user)
             latest = self._item(view, criterion_id)
             note = "最新の内容を表示しました。確認のうえ、必要であれば判定し直してください。"
+            current = latest.final_verdict or latest.draft_verdict
             return ({"data": table_rows(self.ra, view), "headers": TABLE_HEADERS}, summary_markdown(self.ra, view),
-                    item_markdown(self.ra, latest), latest.version,
+                    item_markdown(self.ra, latest), gr.update(value=current.value),
+                    latest.decision.comment if latest.decision else "", latest.version,
                     message_box("danger", f"{error_message(exc)}\n{note}"))
         except (ReviewAssistantError, ValueError) as exc:
-            return (*_unchanged(4), message_box("danger", error_message(exc)))
+            return (*_unchanged(6), message_box("danger", error_message(exc)))
         label = _Criterion(self.ra, criterion_id).label
         final = VERDICT_LABELS_JA[decided.final_verdict or decided.draft_verdict]
         return ({"data": table_rows(self.ra, view), "headers": TABLE_HEADERS}, summary_markdown(self.ra, view),
-                item_markdown(self.ra, decided), decided.version,
+                item_markdown(self.ra, decided), gr.update(value=verdict.value), gr.update(), decided.version,
                 message_box("ok", f"「{label}」を{final}で確定しました（版 {decided.version}）。"))
 
     def confirm(self, sub_id: int | None, criterion_id: str | None, comment: str, version: int | None,
@@ -470,7 +472,7 @@ class Handlers:
     def override(self, sub_id: int | None, criterion_id: str | None, verdict: str | None, comment: str,
                  version: int | None, request: gr.Request) -> tuple[Any, ...]:
         if verdict not in {v.value for v in Verdict}:
-            return (*_unchanged(4), message_box("warn", "確定する判定を選んでください。"))
+            return (*_unchanged(6), message_box("warn", "確定する判定を選んでください。"))
         return self._decide(sub_id, criterion_id, Verdict(verdict), comment, version, request)
 
     def export(self, sub_id: int | None, fmt: str, request: gr.Request) -> tuple[Any, str]:
@@ -607,10 +609,10 @@ def build_app(ra: ReviewAssistant, users: UserStore | None, export_dir: Path) ->
                         batch_save = gr.Checkbox(label="審査記録に保存する", value=False)
                         batch_pref = gr.Textbox(label="都道府県（保存時）")
                         batch_btn = gr.Button("一括で下書き", variant="primary", elem_id="ra-batch-run")
-                batch_status = gr.HTML()
+                batch_status = gr.HTML(elem_id="ra-batch-status")
                 batch_out = gr.Dataframe(label="一覧（行：計画書、列：項目　○満たす △一部 ×満たさない －記載なし）",
                                          interactive=False, elem_id="ra-batch-table")
-                batch_file = gr.File(label="summary.xlsx", interactive=False)
+                batch_file = gr.File(label="summary.xlsx", interactive=False, elem_id="ra-batch-file")
 
         review_outputs = [sub_state, order_state, warn, summary, table, item_dd, detail, pages, version_state, status]
         demo.load(h.on_load, None, [header, scope, sub_dd, pref_box, pref_note, decide_group, batch_tab], **private)
@@ -632,7 +634,7 @@ def build_app(ra: ReviewAssistant, users: UserStore | None, export_dir: Path) ->
         item_dd.change(h.show_item, [sub_state, item_dd], [detail, pages, verdict_dd, comment, version_state,
                                                            decide_status],
                        concurrency_id="pdfium", concurrency_limit=1, **private)
-        decide_outputs = [table, summary, detail, version_state, decide_status]
+        decide_outputs = [table, summary, detail, verdict_dd, comment, version_state, decide_status]
         confirm_btn.click(h.confirm, [sub_state, item_dd, comment, version_state], decide_outputs, **private)
         override_btn.click(h.override, [sub_state, item_dd, verdict_dd, comment, version_state], decide_outputs,
                            **private)

@@ -67,6 +67,7 @@ class App:
     a: SubmissionView
     b: SubmissionView
     new_pdf: Path
+    plan_pdfs: list[Path]
     process: subprocess.Popen[bytes]
     log: Path
     timings: dict[str, float] = field(default_factory=dict)
@@ -102,10 +103,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     users.add("tanaka", PW_A, role="prefecture", prefecture=PREF_A)
     users.add("sato", PW_REVIEWER, role="reviewer")
     ra = ReviewAssistant(settings)
-    saved = []
+    saved, pdfs = [], []
     for name, pages, pref in (("東雲県_地場産業成長プラン.pdf", A_PAGES, PREF_A),
                               ("西海県_地域産業クラスター計画.pdf", B_PAGES, PREF_B)):
         pdf = write_plan_pdf(tmp / name, pages)
+        pdfs.append(pdf)
         saved.append(ra.save(ra.assess(pdf, backend="offline"), pdf, prefecture=pref))
     new_pdf = write_plan_pdf(tmp / "upload" / "青葉県_地場産業成長プラン.pdf", NEW_PAGES)
     prepared = time.monotonic()
@@ -122,7 +124,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     try:
         _wait_until_up(url, process, log)
         up = time.monotonic()
-        app = App(url=url, settings=settings, a=saved[0], b=saved[1], new_pdf=new_pdf, process=process, log=log,
+        app = App(url=url, settings=settings, a=saved[0], b=saved[1], new_pdf=new_pdf, plan_pdfs=pdfs,
+                  process=process, log=log,
                   timings={"prepare_s": prepared - started, "server_start_s": up - prepared})
         yield app
         print(f"\nUI test timings: {json.dumps({k: round(v, 1) for k, v in app.timings.items()})}")
@@ -157,6 +160,7 @@ def context(browser: Browser, app: App) -> Iterator[BrowserContext]:
 
 
 def _shot(page: Page, name: str) -> None:
+    page.wait_for_timeout(300)  # let Gradio's fade-in of updated outputs finish
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
@@ -175,6 +179,15 @@ def _options(page: Page, dropdown: str) -> list[str]:
     texts = options.all_inner_texts()
     page.keyboard.press("Escape")
     return texts
+
+
+def _shot_open(page: Page, dropdown: str, name: str) -> None:
+    """A screenshot with the dropdown's list open (after its opening animation)."""
+    page.locator(f"{dropdown} input").click()
+    expect(page.locator("ul[role=listbox] li").first).to_be_visible()
+    page.wait_for_timeout(400)
+    _shot(page, name)
+    page.keyboard.press("Escape")
 
 
 def _choose(page: Page, dropdown: str, text: str) -> None:
@@ -254,16 +267,12 @@ def test_prefecture_staff_cannot_reach_another_prefecture(context: BrowserContex
     scope = _options(page, "#ra-scope")
     assert any(app.a.file_name in s for s in scope), scope
     assert not any(app.b.file_name in s or PREF_B in s for s in scope), scope
-    page.locator("#ra-scope input").click()
-    _shot(page, "06_scope_only_own_prefecture")
-    page.keyboard.press("Escape")
+    _shot_open(page, "#ra-scope", "06_scope_only_own_prefecture")
 
     page.get_by_role("tab", name="審査").click()
     listed = _options(page, "#ra-submission")
     assert len(listed) == 1 and app.a.file_name in listed[0], listed
-    page.locator("#ra-submission input").click()
-    _shot(page, "07_review_list_only_own_prefecture")
-    page.keyboard.press("Escape")
+    _shot_open(page, "#ra-submission", "07_review_list_only_own_prefecture")
 
     attempts = {
         "ask": [f"{B_SECRETS[0]}の新工場について", str(app.b.id), None],
@@ -339,6 +348,7 @@ def test_reviewer_drafts_confirms_overrides_and_exports(context: BrowserContext,
     expect(page.locator("#ra-decide-status")).to_contain_text("suzuki さんが")
     expect(table.locator(f"[data-testid=cell-{other}-4]")).to_have_text("suzuki")
     expect(page.locator("#ra-detail")).to_contain_text("先に確認")
+    expect(page.locator("#ra-verdict input")).to_have_value("要確認")
     _shot(page, "12_conflict_message")
 
     page.locator("#ra-export-xlsx").click()
@@ -356,3 +366,33 @@ def test_reviewer_drafts_confirms_overrides_and_exports(context: BrowserContext,
     assert overridden[8] == "目標値の根拠が示されていないため"
     assert rows[view.items[other].criterion_id][7] == "suzuki", "the conflicting click did not overwrite"
     app.timings["reviewer_flow_s"] = time.monotonic() - start
+
+
+def test_reviewer_runs_a_batch_and_downloads_the_summary(context: BrowserContext, app: App, tmp_path: Path) -> None:
+    start = time.monotonic()
+    page = context.new_page()
+    _login(page, app, "sato", PW_REVIEWER)
+    page.get_by_role("tab", name="一括").click()
+    page.locator("#ra-batch-files input[type=file]").set_input_files([str(p) for p in app.plan_pdfs])
+    for pdf in app.plan_pdfs:
+        expect(page.locator("#ra-batch-files")).to_contain_text(pdf.name)
+    page.locator("#ra-batch-run").click()
+    expect(page.locator("#ra-batch-status")).to_contain_text("完了：2件（新規 2、処理済み 0、失敗 0）",
+                                                            timeout=180_000)
+    table = page.locator("#ra-batch-table")
+    rows = {table.locator(f"[data-testid=cell-{r}-0]").inner_text().strip(): r for r in range(2)}
+    assert set(rows) == {p.name for p in app.plan_pdfs}, rows
+    expect(table.locator(f"[data-testid=cell-{rows[app.a.file_name]}-1]")).to_have_text("C")
+    expect(table.locator(f"[data-testid=cell-{rows[app.b.file_name]}-1]")).to_have_text("B")
+    _shot(page, "14_batch_summary")
+
+    with page.expect_download() as download:
+        page.locator("#ra-batch-file a").first.click()
+    xlsx = tmp_path / "summary.xlsx"
+    download.value.save_as(xlsx)
+    sheet = load_workbook(xlsx)["一覧"]
+    files = {row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert {Path(f).name for f in files} == {p.name for p in app.plan_pdfs}
+    codes = {code for row in files.values() for code in row[4:] if code}
+    assert codes and codes <= {"○", "△", "×", "－", "対象外", "要確認"}, codes
+    app.timings["reviewer_batch_s"] = time.monotonic() - start
