@@ -177,8 +177,9 @@ class ReviewAssistant:
         self.ensure_corpus()
         plan_doc = self.plan_doc_for(plan, user) if plan else None
         scope = Scope(plan_ids=frozenset({plan_doc.doc_id})) if plan_doc else Scope()
-        return AnswerContext(retriever=self.retriever(scope, k=8), lookup=self.lookup, settings=self.settings,
-                             rubric=self.rubric, plan_ids=scope.plan_ids, plan_doc=plan_doc)
+        return AnswerContext(retriever=self.retriever(scope), lookup=self.lookup, settings=self.settings,
+                             rubric=self.rubric, plan_ids=scope.plan_ids, plan_doc=plan_doc,
+                             k=self.settings.top_k)
 
     def ask(self, question: str, *, plan: str | None = None, user: User = CLI_USER,
             backend: Backend = "auto") -> Answer:

@@ -133,7 +133,9 @@ class UserStore:
         try:
             data = tomllib.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise UsersFileError(f"{self.path}: ユーザーファイルを読めません / cannot read users file: {exc}") from exc
+            raise UsersFileError(
+                f"{self.path}: ユーザーファイルを読めません / cannot read users file: {exc}"
+            ) from exc
         table = data.get("users", {})
         if not isinstance(table, dict):
             raise UsersFileError(f"{self.path}: [users] が表ではありません / [users] must be a table")
@@ -142,8 +144,10 @@ class UserStore:
             try:
                 records[name] = UserRecord.model_validate(fields)
             except ValidationError as exc:
-                raise UsersFileError(f"{self.path}: ユーザー「{name}」の設定が不正です / invalid user {name!r}: "
-                                     f"{exc.errors()[0]['msg']}") from exc
+                raise UsersFileError(
+                    f"{self.path}: ユーザー「{name}」の設定が不正です / invalid user {name!r}: "
+                    f"{exc.errors()[0]['msg']}"
+                ) from exc
         return records
 
     def users(self) -> list[User]:
@@ -162,17 +166,25 @@ class UserStore:
             return False
         return record is not None
 
-    def add(self, name: str, password: str, *, role: Role, prefecture: str | None = None,
-            replace: bool = False) -> User:
+    def add(
+        self, name: str, password: str, *, role: Role, prefecture: str | None = None, replace: bool = False
+    ) -> User:
         if not _NAME_RE.match(name):
-            raise ValueError("ユーザー名は空白を含まない1〜64文字にしてください / name: 1-64 chars, no whitespace")
+            raise ValueError(
+                "ユーザー名は空白を含まない1〜64文字にしてください / name: 1-64 chars, no whitespace"
+            )
         if len(password) < MIN_PASSWORD_LENGTH:
             raise ValueError(f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください / password too short")
-        record = UserRecord(role=role, prefecture=(prefecture or "").strip() or None,
-                            password_hash=self._hasher.hash(password))
+        record = UserRecord(
+            role=role,
+            prefecture=(prefecture or "").strip() or None,
+            password_hash=self._hasher.hash(password),
+        )
         records = self.records()
         if name in records and not replace:
-            raise ValueError(f"ユーザー「{name}」は登録済みです（上書きは --replace） / user exists; use --replace")
+            raise ValueError(
+                f"ユーザー「{name}」は登録済みです（上書きは --replace） / user exists; use --replace"
+            )
         records[name] = record
         _write_private(self.path, _render(records))
         return User(name=name, role=record.role, prefecture=record.prefecture)

@@ -341,18 +341,6 @@ def _run_ui(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_new_password(from_stdin: bool) -> str | None:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    import getpass
-
-    first = getpass.getpass("パスワード: ")
-    if getpass.getpass("パスワード（確認）: ") != first:
-        print("エラー：パスワードが一致しません / passwords do not match", file=sys.stderr)
-        return None
-    return first
-
-
 def _run_users(args: argparse.Namespace) -> int:
     from assistant.auth import UserStore, role_label
     from assistant.settings import get_settings
@@ -369,9 +357,15 @@ def _run_users(args: argparse.Namespace) -> int:
         print("エラー：--prefecture は都道府県担当（--role prefecture）にのみ、必ず指定してください"
               " / --prefecture is required for, and only for, --role prefecture", file=sys.stderr)
         return 2
-    password = _read_new_password(args.password_stdin)
-    if password is None:
-        return 1
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass("パスワード: ")
+        if getpass.getpass("パスワード（確認）: ") != password:
+            print("エラー：パスワードが一致しません / passwords do not match", file=sys.stderr)
+            return 1
     try:
         user = store.add(args.name, password, role=args.role, prefecture=args.prefecture, replace=args.replace)
     except ValueError as exc:

@@ -53,6 +53,7 @@ def make_chat_model(settings: Settings, *, streaming: bool = False) -> BaseChatM
             temperature=0,
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
+            max_tokens=settings.llm_max_tokens,
             streaming=streaming,
         )
     return ChatOpenAI(
@@ -62,6 +63,7 @@ def make_chat_model(settings: Settings, *, streaming: bool = False) -> BaseChatM
         temperature=0,
         timeout=settings.llm_timeout,
         max_retries=settings.llm_max_retries,
+        max_tokens=settings.llm_max_tokens,
         streaming=streaming,
     )
 

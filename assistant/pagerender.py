@@ -108,8 +108,12 @@ def _merge_lines(boxes: list[Box]) -> list[Box]:
 
 def _pad(box: Box, size: tuple[int, int]) -> Box:
     """A little air around the glyphs, so the outline never crosses them."""
-    return (max(0, box[0] - _PAD), max(0, box[1] - _PAD), min(size[0] - 1, box[2] + _PAD),
-            min(size[1] - 1, box[3] + _PAD))
+    return (
+        max(0, box[0] - _PAD),
+        max(0, box[1] - _PAD),
+        min(size[0] - 1, box[2] + _PAD),
+        min(size[1] - 1, box[3] + _PAD),
+    )
 
 
 def render_page_with_highlight(pdf_path: Path, page: int, quote: str, *, scale: float = 1.5) -> PageHighlight:

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     dense_weight: float = 0.7
     bm25_weight: float = 0.3
     rrf_k: int = 5
-    top_k: int = 6
+    top_k: int = 8
 
     # Q&A
     abstain_threshold: float = 0.35
@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     llm_api_version: str | None = Field(default=None, description="Azure OpenAI API version")
     llm_timeout: float = 60.0
     llm_max_retries: int = 2
+    llm_max_tokens: int = Field(default=2048, description="Cap on generated tokens per call")
     llm_allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Non-loopback hosts allowed to receive plan text (plans are confidential).",

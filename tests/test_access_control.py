@@ -7,19 +7,23 @@ the API accepts a plan reference is tried as prefecture A against prefecture B's
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 from assistant.api import ReviewAssistant
+from assistant.auth import UserStore
 from assistant.errors import AccessDeniedError, NotFoundError
 from assistant.models import Answer, User, Verdict
 from assistant.pdfgen import write_plan_pdf
 from assistant.review_store import SubmissionView
 from assistant.settings import Settings
+from assistant.ui import Handlers
 
 PREF_A, PREF_B = "東雲県", "西海県"
 A_PAGES = [
@@ -65,8 +69,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _b_refs(w: World) -> list[str]:
-    return [str(w.b.id), w.b.content_hash, w.b.content_hash[:8], w.b.content_hash[:12].upper(),
-            str(w.b_pdf), str(w.b.pdf_path)]
+    return [
+        str(w.b.id),
+        w.b.content_hash,
+        w.b.content_hash[:8],
+        w.b.content_hash[:12].upper(),
+        str(w.b_pdf),
+        str(w.b.pdf_path),
+    ]
 
 
 def _assert_nothing_of_b(w: World, answer: Answer) -> None:
@@ -81,7 +91,9 @@ def test_listing_shows_only_the_own_prefecture(world: World) -> None:
     assert world.ra.submissions(USER_A, prefecture=PREF_B) == []
     assert world.ra.submissions(USER_A, prefecture=PREF_A)[0].id == world.a.id
     assert {s.id for s in world.ra.submissions(REVIEWER)} == {world.a.id, world.b.id}
-    assert world.ra.submissions(User(name="x", role="prefecture")) == [], "a user without a prefecture sees nothing"
+    assert world.ra.submissions(User(name="x", role="prefecture")) == [], (
+        "a user without a prefecture sees nothing"
+    )
 
 
 def test_opening_or_exporting_b_is_refused(world: World, tmp_path: Path) -> None:
@@ -100,8 +112,15 @@ def test_deciding_is_refused_and_leaves_no_trace(world: World) -> None:
     criterion = world.b.items[0].criterion_id
     for sub in (world.b, world.a):
         with pytest.raises(AccessDeniedError):
-            world.ra.decide(sub.id, sub.items[0].criterion_id, verdict=Verdict.meets, comment="x", user=USER_A,
-                            reviewer="sato", expected_version=0)
+            world.ra.decide(
+                sub.id,
+                sub.items[0].criterion_id,
+                verdict=Verdict.meets,
+                comment="x",
+                user=USER_A,
+                reviewer="sato",
+                expected_version=0,
+            )
     assert world.ra.submission(world.b.id, REVIEWER).items[0].decision is None
     actions = [e.action for e in world.ra.reviews.audit_log(world.b.id)]
     assert "decision.set" not in actions, (criterion, actions)
@@ -121,17 +140,25 @@ def test_every_kind_of_plan_reference_to_b_is_refused(world: World, method: str)
 
 def test_other_server_paths_are_refused_too(world: World) -> None:
     other = shutil.copyfile(world.b_pdf, world.tmp / "renamed.pdf")
-    for ref in (str(other), "../西海県_地域産業クラスター計画.pdf", "西海県_地域産業クラスター計画.pdf", world.b.file_name):
+    for ref in (
+        str(other),
+        "../西海県_地域産業クラスター計画.pdf",
+        "西海県_地域産業クラスター計画.pdf",
+        world.b.file_name,
+    ):
         with pytest.raises((AccessDeniedError, NotFoundError)):
             world.ra.ask("投資", plan=ref, user=USER_A, backend="offline")
 
 
-@pytest.mark.parametrize("question", [
-    "翡翠湾の造船所跡地に何を建設しますか",
-    "株式会社西海マリンテックの国内シェア目標は？",
-    "西海県_地域産業クラスター計画.pdf の投資総額はいくらですか",
-    "洋上風力発電関連部品の供給網について教えてください",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "翡翠湾の造船所跡地に何を建設しますか",
+        "株式会社西海マリンテックの国内シェア目標は？",
+        "西海県_地域産業クラスター計画.pdf の投資総額はいくらですか",
+        "洋上風力発電関連部品の供給網について教えてください",
+    ],
+)
 def test_questions_about_b_never_cite_b(world: World, question: str) -> None:
     _assert_nothing_of_b(world, world.ra.ask(question, user=USER_A, backend="offline"))
     with_a = world.ra.ask(question, plan=str(world.a.id), user=USER_A, backend="offline")
@@ -169,8 +196,67 @@ def test_uploading_b_bytes_cannot_take_over_bs_submission(world: World) -> None:
 
 
 def test_own_plan_is_answerable_and_cited_by_its_submitted_name(world: World) -> None:
-    answer = world.ra.ask("海外売上比率の目標は何％ですか", plan=str(world.a.id), user=USER_A, backend="offline")
+    answer = world.ra.ask(
+        "海外売上比率の目標は何％ですか", plan=str(world.a.id), user=USER_A, backend="offline"
+    )
     plan_citations = [c for c in answer.citations if c.page is not None]
     assert plan_citations, answer
     assert {c.source for c in plan_citations} == {world.a.file_name}
     assert any("20％" in c.quote for c in plan_citations)
+
+
+# --- the same attempts through the UI's handlers, with values the dropdowns would never offer ----
+@pytest.fixture(scope="module")
+def handlers(world: World) -> Handlers:
+    users = UserStore(world.tmp / "users.toml")
+    users.add(USER_A.name, "tanaka-password", role="prefecture", prefecture=PREF_A)
+    users.add(REVIEWER.name, "sato-password-1", role="reviewer")
+    return Handlers(world.ra, users, world.tmp / "exports")
+
+
+def _as(name: str) -> gr.Request:
+    """What Gradio builds from the session cookie: the name the login set, nothing the client sends."""
+    return gr.Request(username=name)
+
+
+def _text(values: object) -> str:
+    return json.dumps(values, ensure_ascii=False, default=str)
+
+
+def test_handlers_refuse_b_to_prefecture_a(world: World, handlers: Handlers) -> None:
+    a_user, b_id, crit = _as(USER_A.name), world.b.id, world.b.items[0].criterion_id
+    chat = list(handlers.ask(f"{B_SECRETS[0]}の新工場について", str(b_id), [], a_user))[-1][0]
+    assert "権限" in chat[-1]["content"]
+    outputs = {
+        "load": handlers.load_submission(str(b_id), a_user),
+        "item": handlers.show_item(b_id, crit, a_user),
+        "confirm": handlers.confirm(b_id, crit, "", 0, a_user),
+        "override": handlers.override(b_id, crit, "meets", "理由", 0, a_user),
+        "export": handlers.export(b_id, "xlsx", a_user),
+        "batch": handlers.batch(None, str(world.b_pdf.parent), "auto", True, PREF_A, a_user),
+        "draft": handlers.draft(str(world.b_pdf), "auto", "", a_user),
+    }
+    for name, values in {**outputs, "ask": chat[-1]}.items():
+        shown = _text(values)
+        assert world.b.file_name not in shown and not any(s in shown for s in B_SECRETS), (name, shown)
+        assert "ra-danger" in shown or name == "ask", (name, shown)
+    assert not (world.tmp / "exports").exists()
+    assert not (world.ra.settings.data_dir / "batch").exists()
+    assert world.ra.submission(b_id, REVIEWER).prefecture == PREF_B
+    assert all(i.decision is None for i in world.ra.submission(b_id, REVIEWER).items)
+
+
+def test_handlers_refuse_unknown_and_removed_users(world: World, handlers: Handlers) -> None:
+    for request in (_as("ghost"), gr.Request()):
+        assert "ra-danger" in handlers.load_submission(str(world.a.id), request)[-1]
+        chat = list(handlers.ask("有望度の要件は？", None, [], request))[-1][0]
+        assert "ログイン" in chat[-1]["content"]
+
+
+def test_handlers_serve_the_own_prefecture_and_reviewers(world: World, handlers: Handlers) -> None:
+    loaded = handlers.load_submission(str(world.a.id), _as(USER_A.name))
+    assert loaded[0] == world.a.id and "ra-danger" not in _text(loaded)
+    for user in (USER_A.name, REVIEWER.name):
+        path = Path(handlers.export(world.a.id, "csv", _as(user))[0])
+        assert path.is_file() and path.suffix == ".csv"
+    assert handlers.load_submission(str(world.b.id), _as(REVIEWER.name))[0] == world.b.id

@@ -14,11 +14,18 @@ from pathlib import Path
 import pytest
 
 from assistant.api import ReviewAssistant
-from assistant.auth import UserStore, UsersFileError, gradio_auth, role_label
+from assistant.auth import UsersFileError, UserStore, gradio_auth, role_label
 from assistant.cli import main
 from assistant.models import User
 from assistant.settings import Settings, get_settings
-from assistant.ui import LOCAL_USER, OFFLINE_LABEL, UiStartError, header_markdown, is_loopback, users_for_launch
+from assistant.ui import (
+    LOCAL_USER,
+    OFFLINE_LABEL,
+    UiStartError,
+    header_markdown,
+    is_loopback,
+    users_for_launch,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -81,8 +88,9 @@ def test_changes_by_another_process_apply_without_restart(store: UserStore) -> N
     assert store.get("sato") is not None
     other = UserStore(store.path)
     other.add("suzuki", PASSWORD, role="reviewer")
-    store.path.write_text(store.path.read_text(encoding="utf-8").replace('[users."sato"]', '[users."sato2"]'),
-                          encoding="utf-8")
+    store.path.write_text(
+        store.path.read_text(encoding="utf-8").replace('[users."sato"]', '[users."sato2"]'), encoding="utf-8"
+    )
     assert store.get("sato") is None, "a removed user loses access on the next request"
     assert store.get("suzuki") is not None
 
@@ -143,11 +151,14 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
 
 
-def test_users_cli_adds_and_lists(env: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_users_cli_adds_and_lists(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert main(["users", "add", "tanaka", "--role", "prefecture", "--prefecture", "東雲県",
-                 "--password-stdin"]) == 0
+    assert (
+        main(["users", "add", "tanaka", "--role", "prefecture", "--prefecture", "東雲県", "--password-stdin"])
+        == 0
+    )
     assert UserStore(env / "users.toml").verify("tanaka", PASSWORD)
     capsys.readouterr()
     assert main(["users", "list"]) == 0
@@ -155,10 +166,13 @@ def test_users_cli_adds_and_lists(env: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_users_cli_rejects_bad_combinations_before_asking_for_a_password(
-        env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert main(["users", "add", "x", "--role", "prefecture", "--password-stdin"]) == 2
-    assert main(["users", "add", "x", "--role", "reviewer", "--prefecture", "東雲県", "--password-stdin"]) == 2
+    assert (
+        main(["users", "add", "x", "--role", "reviewer", "--prefecture", "東雲県", "--password-stdin"]) == 2
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["users", "add", "x", "--role", "reviewer", "--password-stdin"]) == 1
     assert "8文字以上" in capsys.readouterr().err
@@ -198,6 +212,8 @@ def test_header_says_who_and_which_backend(tmp_path: Path) -> None:
     local = header_markdown(LOCAL_USER, offline, local=True)
     assert "local" in local and "ローカル単独モード" in local and "審査担当" in local
     assert OFFLINE_LABEL in local and "ログアウト" not in local
-    llm = ReviewAssistant(Settings(data_dir=tmp_path, llm_model="qwen-test", llm_base_url="http://127.0.0.1:9/v1"))
+    llm = ReviewAssistant(
+        Settings(data_dir=tmp_path, llm_model="qwen-test", llm_base_url="http://127.0.0.1:9/v1")
+    )
     staff = header_markdown(User(name="tanaka", role="prefecture", prefecture="東雲県"), llm, local=False)
     assert "都道府県担当（東雲県）" in staff and "llm:qwen\\-test" in staff and "ログアウト" in staff

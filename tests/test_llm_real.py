@@ -86,6 +86,7 @@ def real_settings(llama_server: str, tmp_path: Path) -> Settings:
         llm_base_url=llama_server,
         llm_timeout=300.0,
         llm_max_retries=0,
+        llm_max_tokens=400,
         data_dir=tmp_path / "data",
     )
 
@@ -109,3 +110,22 @@ def test_stream_text_yields_deltas(real_settings):
 
     assert any(d.strip() for d in deltas)
     assert all(isinstance(d, str) and d for d in deltas)
+
+
+def test_ask_end_to_end_with_the_real_model(real_settings, corpus_data_dir):
+    """The whole Q&A path over real HTTP: whatever the small model writes, what comes out is
+    either its verified answer or the offline fallback, and every quote checks out."""
+    import shutil
+
+    from assistant.api import ReviewAssistant
+    from assistant.citations import verify_citation
+
+    shutil.copytree(corpus_data_dir, real_settings.data_dir)
+    ra = ReviewAssistant(real_settings.model_copy(update={"top_k": 3}))
+    answer = ra.ask("地場産業成長プランの外部依存性の要件は？")
+
+    assert answer.backend in {"llm:qwen2.5-coder-0.5b-instruct", "offline"}
+    docs = {ra.lookup(d.metadata["doc_id"]).source: ra.lookup(d.metadata["doc_id"]) for d in ra.index.snapshot().docs}
+    assert all(verify_citation(c, docs[c.source]) for c in answer.citations)
+    if answer.answerable:
+        assert answer.citations

@@ -41,15 +41,21 @@ def _plain(path: Path, page: int = 1, scale: float = 1.5) -> Image.Image:
 
 
 def _inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int], slack: int = 0) -> bool:
-    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
-            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+    return (
+        inner[0] >= outer[0] - slack
+        and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
 
 
 @pytest.fixture(scope="module")
 def pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("pagerender")
-    return (write_plan_pdf(folder / "quote.pdf", [_page(QUOTE), "# 2頁\n推進体制を整備する。"]),
-            write_plan_pdf(folder / "swap.pdf", [_page(SWAP), "# 2頁\n推進体制を整備する。"]))
+    return (
+        write_plan_pdf(folder / "quote.pdf", [_page(QUOTE), "# 2頁\n推進体制を整備する。"]),
+        write_plan_pdf(folder / "swap.pdf", [_page(SWAP), "# 2頁\n推進体制を整備する。"]),
+    )
 
 
 def test_highlight_covers_the_quote_glyphs_and_nothing_far_from_them(pdfs: tuple[Path, Path]) -> None:

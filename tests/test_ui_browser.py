@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,8 +34,13 @@ from assistant.settings import Settings
 pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 CLI = Path(sys.executable).parent / "review-assistant"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "ui"
 TIMEOUT_MS = 90_000
@@ -68,8 +74,6 @@ class App:
     b: SubmissionView
     new_pdf: Path
     plan_pdfs: list[Path]
-    process: subprocess.Popen[bytes]
-    log: Path
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -94,41 +98,27 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, deadli
     pytest.fail(f"the UI did not come up within {deadline_s}s:\n{log.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    tmp = tmp_path_factory.mktemp("ui")
-    started = time.monotonic()
-    settings = Settings(data_dir=tmp / "data", users_file=tmp / "users.toml", ocr_enabled=False)
-    users = UserStore(settings.users_path)
-    users.add("tanaka", PW_A, role="prefecture", prefecture=PREF_A)
-    users.add("sato", PW_REVIEWER, role="reviewer")
-    ra = ReviewAssistant(settings)
-    saved, pdfs = [], []
-    for name, pages, pref in (("東雲県_地場産業成長プラン.pdf", A_PAGES, PREF_A),
-                              ("西海県_地域産業クラスター計画.pdf", B_PAGES, PREF_B)):
-        pdf = write_plan_pdf(tmp / name, pages)
-        pdfs.append(pdf)
-        saved.append(ra.save(ra.assess(pdf, backend="offline"), pdf, prefecture=pref))
-    new_pdf = write_plan_pdf(tmp / "upload" / "青葉県_地場産業成長プラン.pdf", NEW_PAGES)
-    prepared = time.monotonic()
-
+@contextmanager
+def _server(tmp: Path, settings: Settings) -> Iterator[tuple[str, Path]]:
+    """`review-assistant ui` on a free port, configured only through its environment."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RA_", "GRADIO_"))}
-    env.update(RA_DATA_DIR=str(settings.data_dir), RA_USERS_FILE=str(settings.users_path),
-               RA_CONFIG=str(tmp / "absent.toml"), RA_OCR_ENABLED="false", GRADIO_TEMP_DIR=str(tmp / "gradio"))
+    env.update(
+        RA_DATA_DIR=str(settings.data_dir),
+        RA_USERS_FILE=str(settings.users_path),
+        RA_CONFIG=str(tmp / "absent.toml"),
+        RA_OCR_ENABLED="false",
+        GRADIO_TEMP_DIR=str(tmp / "gradio"),
+    )
     log = tmp / "ui.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([str(CLI), "ui", "--port", str(port)], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(CLI), "ui", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_until_up(url, process, log)
-        up = time.monotonic()
-        app = App(url=url, settings=settings, a=saved[0], b=saved[1], new_pdf=new_pdf, plan_pdfs=pdfs,
-                  process=process, log=log,
-                  timings={"prepare_s": prepared - started, "server_start_s": up - prepared})
-        yield app
-        print(f"\nUI test timings: {json.dumps({k: round(v, 1) for k, v in app.timings.items()})}")
+        yield url, log
     finally:
         process.terminate()
         try:
@@ -139,8 +129,43 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
 
 
 @pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    tmp = tmp_path_factory.mktemp("ui")
+    started = time.monotonic()
+    settings = Settings(data_dir=tmp / "data", users_file=tmp / "users.toml", ocr_enabled=False)
+    users = UserStore(settings.users_path)
+    users.add("tanaka", PW_A, role="prefecture", prefecture=PREF_A)
+    users.add("sato", PW_REVIEWER, role="reviewer")
+    ra = ReviewAssistant(settings)
+    saved, pdfs = [], []
+    for name, pages, pref in (
+        ("東雲県_地場産業成長プラン.pdf", A_PAGES, PREF_A),
+        ("西海県_地域産業クラスター計画.pdf", B_PAGES, PREF_B),
+    ):
+        pdf = write_plan_pdf(tmp / name, pages)
+        pdfs.append(pdf)
+        saved.append(ra.save(ra.assess(pdf, backend="offline"), pdf, prefecture=pref))
+    new_pdf = write_plan_pdf(tmp / "upload" / "青葉県_地場産業成長プラン.pdf", NEW_PAGES)
+    prepared = time.monotonic()
+
+    with _server(tmp, settings) as (url, _):
+        app = App(
+            url=url,
+            settings=settings,
+            a=saved[0],
+            b=saved[1],
+            new_pdf=new_pdf,
+            plan_pdfs=pdfs,
+            timings={"prepare_s": prepared - started, "server_start_s": time.monotonic() - prepared},
+        )
+        yield app
+        print(f"\nUI test timings: {json.dumps({k: round(v, 1) for k, v in app.timings.items()})}")
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
@@ -216,7 +241,7 @@ def _crafted_call(page: Page, app: App, api_name: str, data: list[object]) -> st
 def _completed(stream: str) -> dict[str, object]:
     for line in stream.splitlines():
         if line.startswith("data: "):
-            message = json.loads(line[len("data: "):])
+            message = json.loads(line[len("data: ") :])
             if message.get("msg") == "process_completed":
                 return message
     raise AssertionError(f"no completion in: {stream[:2000]}")
@@ -229,7 +254,9 @@ def test_prefecture_staff_ask_and_see_cited_quotes(context: BrowserContext, app:
     page.get_by_label("ユーザー名").fill("tanaka")
     page.get_by_label("パスワード").fill("wrong-password")
     page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_text("Incorrect", exact=False).or_(page.get_by_text("正しくありません"))).to_be_visible()
+    expect(
+        page.get_by_text("Incorrect", exact=False).or_(page.get_by_text("正しくありません"))
+    ).to_be_visible()
     _shot(page, "01_login_rejected")
 
     _login(page, app, "tanaka", PW_A)
@@ -289,7 +316,9 @@ def test_prefecture_staff_cannot_reach_another_prefecture(context: BrowserContex
     app.timings["prefecture_isolation_s"] = time.monotonic() - start
 
 
-def test_reviewer_drafts_confirms_overrides_and_exports(context: BrowserContext, app: App, tmp_path: Path) -> None:
+def test_reviewer_drafts_confirms_overrides_and_exports(
+    context: BrowserContext, app: App, tmp_path: Path
+) -> None:
     start = time.monotonic()
     page = context.new_page()
     _login(page, app, "sato", PW_REVIEWER)
@@ -300,7 +329,7 @@ def test_reviewer_drafts_confirms_overrides_and_exports(context: BrowserContext,
 
     page.get_by_text("新しい計画書を登録して下書きを作成").click()
     page.locator("#ra-upload input[type=file]").set_input_files(str(app.new_pdf))
-    expect(page.locator("#ra-upload")).to_contain_text(app.new_pdf.name)
+    expect(page.locator("#ra-upload a")).to_have_count(1)  # the download link appears once uploaded
     page.locator("#ra-pref textarea, #ra-pref input").first.fill("青葉県")
     page.locator("#ra-draft").click()
     expect(page.locator("#ra-summary")).to_contain_text(app.new_pdf.name)
@@ -342,8 +371,13 @@ def test_reviewer_drafts_confirms_overrides_and_exports(context: BrowserContext,
     other = next(n for n in range(1, len(view.items)) if n != cited)
     _choose(page, "#ra-item", f"{other + 1}. ")
     expect(page.locator("#ra-detail h3")).to_contain_text(ra.rubric.get(view.items[other].criterion_id).label)
-    ra.decide(submission.id, view.items[other].criterion_id, verdict=Verdict.needs_review, comment="先に確認",
-              user=User(name="suzuki", role="reviewer"))
+    ra.decide(
+        submission.id,
+        view.items[other].criterion_id,
+        verdict=Verdict.needs_review,
+        comment="先に確認",
+        user=User(name="suzuki", role="reviewer"),
+    )
     page.locator("#ra-confirm").click()
     expect(page.locator("#ra-decide-status")).to_contain_text("suzuki さんが")
     expect(table.locator(f"[data-testid=cell-{other}-4]")).to_have_text("suzuki")
@@ -368,17 +402,19 @@ def test_reviewer_drafts_confirms_overrides_and_exports(context: BrowserContext,
     app.timings["reviewer_flow_s"] = time.monotonic() - start
 
 
-def test_reviewer_runs_a_batch_and_downloads_the_summary(context: BrowserContext, app: App, tmp_path: Path) -> None:
+def test_reviewer_runs_a_batch_and_downloads_the_summary(
+    context: BrowserContext, app: App, tmp_path: Path
+) -> None:
     start = time.monotonic()
     page = context.new_page()
     _login(page, app, "sato", PW_REVIEWER)
     page.get_by_role("tab", name="一括").click()
     page.locator("#ra-batch-files input[type=file]").set_input_files([str(p) for p in app.plan_pdfs])
-    for pdf in app.plan_pdfs:
-        expect(page.locator("#ra-batch-files")).to_contain_text(pdf.name)
+    expect(page.locator("#ra-batch-files a")).to_have_count(len(app.plan_pdfs))  # a link once uploaded
     page.locator("#ra-batch-run").click()
-    expect(page.locator("#ra-batch-status")).to_contain_text("完了：2件（新規 2、処理済み 0、失敗 0）",
-                                                            timeout=180_000)
+    expect(page.locator("#ra-batch-status")).to_contain_text(
+        "完了：2件（新規 2、処理済み 0、失敗 0）", timeout=180_000
+    )
     table = page.locator("#ra-batch-table")
     rows = {table.locator(f"[data-testid=cell-{r}-0]").inner_text().strip(): r for r in range(2)}
     assert set(rows) == {p.name for p in app.plan_pdfs}, rows
@@ -396,3 +432,24 @@ def test_reviewer_runs_a_batch_and_downloads_the_summary(context: BrowserContext
     codes = {code for row in files.values() for code in row[4:] if code}
     assert codes and codes <= {"○", "△", "×", "－", "対象外", "要確認"}, codes
     app.timings["reviewer_batch_s"] = time.monotonic() - start
+
+
+def test_without_users_file_it_runs_as_the_local_reviewer(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """What `make run` does on a fresh machine: no login page, a reviewer named `local`, loopback only."""
+    tmp = tmp_path_factory.mktemp("ui-local")
+    settings = Settings(data_dir=tmp / "data", users_file=tmp / "no-users.toml", ocr_enabled=False)
+    with _server(tmp, settings) as (url, log):
+        ctx = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000})
+        ctx.set_default_timeout(TIMEOUT_MS)
+        page = ctx.new_page()
+        page.goto(url)
+        header = page.locator("#ra-header")
+        expect(header).to_contain_text("local（ローカル単独モード・ログインなし）")
+        expect(header).to_contain_text("審査担当")
+        expect(page.get_by_role("tab", name="一括")).to_be_visible()
+        expect(page.get_by_label("パスワード")).to_have_count(0)
+        _shot(page, "15_local_mode")
+        ctx.close()
+        assert "127.0.0.1" in log.read_text(encoding="utf-8", errors="replace")
