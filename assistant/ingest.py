@@ -11,6 +11,7 @@ import hashlib
 import io
 import re
 import shutil
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,6 +33,9 @@ from .settings import Settings, get_settings
 from .textnorm import clean_extracted, garbled_ratio, join_wrapped_lines
 
 GARBLED_THRESHOLD = 0.3
+#: PDFium keeps process-wide state and is not thread-safe: OCR rendering here and the UI's page
+#: rendering (assistant.pagerender) both take this lock.
+PDFIUM_LOCK = threading.Lock()
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _EMPHASIS_RE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -72,11 +76,12 @@ def ocr_page(data: bytes, page_index: int, settings: Settings) -> str:
     import pypdfium2 as pdfium
     import pytesseract
 
-    pdf = pdfium.PdfDocument(data)
-    try:
-        image = pdf[page_index].render(scale=settings.ocr_dpi / 72).to_pil()
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            image = pdf[page_index].render(scale=settings.ocr_dpi / 72).to_pil()
+        finally:
+            pdf.close()
     return clean_extracted(pytesseract.image_to_string(image, lang=settings.ocr_lang))
 
 

@@ -8,7 +8,6 @@ that verified is found again here unless the page only has pixels (a scan that w
 
 from __future__ import annotations
 
-import threading
 import unicodedata
 from ctypes import c_int
 from pathlib import Path
@@ -19,9 +18,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
 from .errors import NotFoundError
-
-#: PDFium keeps process-wide state and is not thread-safe; the UI renders from worker threads.
-PDFIUM_LOCK = threading.Lock()
+from .ingest import PDFIUM_LOCK
 
 _FILL = (255, 214, 0, 110)
 _OUTLINE = (230, 120, 0, 255)

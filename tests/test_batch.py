@@ -193,7 +193,7 @@ def test_rerun_skips_done_plans_and_leaves_their_outputs_untouched(
 def test_killed_batch_resumes_to_a_consistent_out_dir(tmp_path: Path, settings: Settings) -> None:
     inp = tmp_path / "in"
     for i in range(8):
-        _plan(inp / f"plan{i}.pdf", "BC"[i % 2], 100 + i, pages=1)
+        _plan(inp / f"plan{i}.pdf", "BC"[i % 2], 100 + i)
     out = tmp_path / "out"
     command = [*CLI, "batch", str(inp), "--out", str(out), "--workers", "1"]
 
