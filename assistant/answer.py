@@ -34,18 +34,66 @@ from .textnorm import nfkc, squash
 NOT_FOUND_GUIDELINE = "ガイドラインに記載がありません。"
 NOT_FOUND_WITH_PLAN = "ガイドラインおよび計画書に該当する記載がありません。"
 # Words every question about this domain shares; they say nothing about which passage answers.
-_GENERIC = {"要件", "計画", "ガイドライン", "記載", "何", "どう", "どの", "どれ", "ある", "いる", "する", "なる",
-            "について", "教える", "下さる", "くださる", "必要", "求める", "問う", "本", "プラン", "中", "場合", "か",
-            "what", "the", "is", "are", "a", "of", "for", "in", "does", "do", "to", "and", "be", "this", "plan"}
+_GENERIC = {
+    "要件",
+    "計画",
+    "ガイドライン",
+    "記載",
+    "何",
+    "どう",
+    "どの",
+    "どれ",
+    "ある",
+    "いる",
+    "する",
+    "なる",
+    "について",
+    "教える",
+    "下さる",
+    "くださる",
+    "必要",
+    "求める",
+    "問う",
+    "本",
+    "プラン",
+    "中",
+    "場合",
+    "か",
+    "what",
+    "the",
+    "is",
+    "are",
+    "a",
+    "of",
+    "for",
+    "in",
+    "does",
+    "do",
+    "to",
+    "and",
+    "be",
+    "this",
+    "plan",
+}
 
 #: Questions that ask for a value of a given type, and the evidence pattern that could hold it.
 _ASKS_FOR: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (re.compile(r"何\s*[%％]|補助率|割合|率は|パーセント|percent|rate", re.I), re.compile(r"[0-9０-９]+\s*[%％割]")),
-    (re.compile(r"いくら|金額|何円|何億|上限額|予算額|how much|amount", re.I),
-     re.compile(r"[0-9０-９]+\s*(?:円|万|億|兆)")),
-    (re.compile(r"いつ|締切|締め切り|期限|何日|何月|日程|deadline|when", re.I),
-     re.compile(r"[0-9０-９]+\s*(?:年|月|日)|春|夏|秋|冬|月中|年度")),
-    (re.compile(r"何人|人数|何名|何社|何件|何者|how many", re.I), re.compile(r"[0-9０-９]+\s*(?:人|名|社|件|者|の)")),
+    (
+        re.compile(r"何\s*[%％]|補助率|割合|率は|パーセント|percent|rate", re.I),
+        re.compile(r"[0-9０-９]+\s*[%％割]"),
+    ),
+    (
+        re.compile(r"いくら|金額|何円|何億|上限額|予算額|how much|amount", re.I),
+        re.compile(r"[0-9０-９]+\s*(?:円|万|億|兆)"),
+    ),
+    (
+        re.compile(r"いつ|締切|締め切り|期限|何日|何月|日程|deadline|when", re.I),
+        re.compile(r"[0-9０-９]+\s*(?:年|月|日)|春|夏|秋|冬|月中|年度"),
+    ),
+    (
+        re.compile(r"何人|人数|何名|何社|何件|何者|how many", re.I),
+        re.compile(r"[0-9０-９]+\s*(?:人|名|社|件|者|の)"),
+    ),
 ]
 
 
@@ -106,7 +154,9 @@ def gather(question: str, ctx: AnswerContext) -> list[Document]:
     guideline_scope = ctx.retriever.model_copy(update={"scope": Scope(guidelines=True)})
     plan_scope = ctx.retriever.model_copy(update={"scope": Scope(guidelines=False, plan_ids=ctx.plan_ids)})
     for c in criteria:
-        extra += [d for d in guideline_scope.search(c.text, k=3) if d.metadata.get("section") == c.section][:1]
+        extra += [d for d in guideline_scope.search(c.text, k=3) if d.metadata.get("section") == c.section][
+            :1
+        ]
         for query in c.queries[:2]:
             extra += plan_scope.search(query, k=2)
     seen: set[str] = set()
@@ -148,7 +198,9 @@ def _expand_to_sections(chunks: list[Document], ctx: AnswerContext) -> list[Docu
         seen.add(key)
         doc = ctx.lookup(key[0])
         section = next((p for p in doc.pages if p.section == key[1]), None) if doc else None
-        out.append(Document(id=chunk.id, page_content=section.text, metadata=dict(meta)) if section else chunk)
+        out.append(
+            Document(id=chunk.id, page_content=section.text, metadata=dict(meta)) if section else chunk
+        )
     return out
 
 
@@ -196,8 +248,12 @@ def _list_siblings(picked: list[ScoredSentence], ranked: list[ScoredSentence]) -
     top = next((p for p in picked if p.chunk.metadata.get("kind") == "guideline"), None)
     if top is None:
         return []
-    section = [r for r in ranked if r.chunk.metadata.get("kind") == "guideline"
-               and r.chunk.metadata.get("section") == top.chunk.metadata.get("section")]
+    section = [
+        r
+        for r in ranked
+        if r.chunk.metadata.get("kind") == "guideline"
+        and r.chunk.metadata.get("section") == top.chunk.metadata.get("section")
+    ]
     if len(section) > SHORT_SECTION_SENTENCES:
         return []
     have = {squash(p.text) for p in picked}
@@ -214,18 +270,27 @@ def _where(c: Citation) -> str:
     return f"{c.source} {c.page}頁" if c.page is not None else f"{c.source}「{c.section}」"
 
 
-def _criterion_answer(question: str, criteria: list[Criterion], ctx: AnswerContext, notice: str) -> Answer | None:
+def _criterion_answer(
+    question: str, criteria: list[Criterion], ctx: AnswerContext, notice: str
+) -> Answer | None:
     """A reviewer's question about a plan and named criteria: the criterion text, the plan's
     evidence and the offline draft verdict, all quoted verbatim."""
     assert ctx.plan_doc is not None
     snapshot = ctx.retriever.store.snapshot()
-    plan = PlanEvidence.build(ctx.plan_doc, ctx.settings, ctx.retriever.store.embeddings,
-                              find_injections(ctx.plan_doc))
+    plan = PlanEvidence.build(
+        ctx.plan_doc, ctx.settings, ctx.retriever.store.embeddings, find_injections(ctx.plan_doc)
+    )
     citations: list[Citation] = []
     lines = [notice + "該当する記載は次のとおりです（原文の引用）。"]
     for c in criteria:
-        section = next((d for d in snapshot.docs if d.metadata.get("kind") == "guideline"
-                        and d.metadata.get("section") == c.section), None)
+        section = next(
+            (
+                d
+                for d in snapshot.docs
+                if d.metadata.get("kind") == "guideline" and d.metadata.get("section") == c.section
+            ),
+            None,
+        )
         if section is None:
             continue
         guide = Citation(source=str(section.metadata["source"]), page=None, section=c.section, quote=c.text)
@@ -264,14 +329,20 @@ def offline_answer(question: str, ctx: AnswerContext, *, notice: str = "") -> An
         for s in ranked:
             if len([p for p in picked if p.chunk.metadata.get("kind") == kind]) >= limit:
                 break
-            if (s.chunk.metadata.get("kind") == kind and s.score >= 0.8 * best - (0.15 if kind == "plan" else 0)
-                    and all(squash(s.text) != squash(p.text) for p in picked)):
+            if (
+                s.chunk.metadata.get("kind") == kind
+                and s.score >= 0.8 * best - (0.15 if kind == "plan" else 0)
+                and all(squash(s.text) != squash(p.text) for p in picked)
+            ):
                 picked.append(s)
     picked += _list_siblings(picked, ranked)
     evidence = " ".join(p.text for p in picked)
     if _type_mismatch(question, evidence):
-        return Answer(answer=notice + not_found + "（質問の数値・日付等は該当箇所に示されていません）",
-                      answerable=False, backend="offline")
+        return Answer(
+            answer=notice + not_found + "（質問の数値・日付等は該当箇所に示されていません）",
+            answerable=False,
+            backend="offline",
+        )
     citations = [c for c in (_verified(p, ctx) for p in picked) if c is not None]
     if not citations:
         return Answer(answer=notice + not_found, answerable=False, backend="offline")
@@ -287,7 +358,9 @@ def offline_answer(question: str, ctx: AnswerContext, *, notice: str = "") -> An
             n += 1
             lines.append(f"[{n}] 「{c.quote}」（{_where(c)}）")
     if plan:
-        lines.append("※ 要件を満たすかどうかの判断は審査者が行ってください（オフライン回答は該当箇所の抽出のみです）。")
+        lines.append(
+            "※ 要件を満たすかどうかの判断は審査者が行ってください（オフライン回答は該当箇所の抽出のみです）。"
+        )
     return Answer(answer="\n".join(lines), answerable=True, backend="offline", citations=guideline + plan)
 
 
@@ -312,13 +385,17 @@ def _source_block(chunks: list[Document]) -> tuple[str, dict[str, Document]]:
         meta = c.metadata
         where = f"{meta.get('page')}頁" if meta.get("page") else f"「{meta.get('section')}」"
         if meta.get("kind") == "plan":
-            parts.append(f"【{key}】計画書 {meta.get('source')} {where}\n<plan_data>\n{c.page_content}\n</plan_data>")
+            parts.append(
+                f"【{key}】計画書 {meta.get('source')} {where}\n<plan_data>\n{c.page_content}\n</plan_data>"
+            )
         else:
             parts.append(f"【{key}】ガイドライン {meta.get('source')} {where}\n{c.page_content}")
     return "\n\n".join(parts), keyed
 
 
-def _llm_messages(question: str, chunks: list[Document], ctx: AnswerContext) -> tuple[list, dict[str, Document]]:
+def _llm_messages(
+    question: str, chunks: list[Document], ctx: AnswerContext
+) -> tuple[list, dict[str, Document]]:
     block, keyed = _source_block(chunks)
     system = llm.load_prompt(ctx.settings, "answer_system")
     user = llm.load_prompt(ctx.settings, "answer_user").format(question=question, sources=block)
@@ -331,8 +408,12 @@ def _check_llm_answer(obj: LLMAnswer, keyed: dict[str, Document], ctx: AnswerCon
         chunk = keyed.get(c.key)
         if chunk is None:
             errors.append(f"citations: 資料キー {c.key} は存在しません（使えるのは {', '.join(keyed)}）")
-        elif not verify_citation(chunk_citation(chunk, c.quote), ctx.lookup(str(chunk.metadata.get("doc_id")))):
-            errors.append(f"citations: {c.key} の quote「{c.quote[:40]}」は資料の原文と一致しません。原文をそのまま写してください")
+        elif not verify_citation(
+            chunk_citation(chunk, c.quote), ctx.lookup(str(chunk.metadata.get("doc_id")))
+        ):
+            errors.append(
+                f"citations: {c.key} の quote「{c.quote[:40]}」は資料の原文と一致しません。原文をそのまま写してください"
+            )
     for key in llm.extract_citation_keys(obj.answer):
         if key not in keyed:
             errors.append(f"answer: 資料キー【{key}】は存在しません")
@@ -366,12 +447,19 @@ def _assemble(obj: LLMAnswer, keyed: dict[str, Document], ctx: AnswerContext) ->
         for k in keys:
             if k not in order:
                 order.append(k)
-        kept.append(llm.CITATION_KEY_RE.sub(lambda m: f"[{order.index(m.group(1)) + 1}]" if m.group(1) in order
-                                            else "", sentence))
+        kept.append(
+            llm.CITATION_KEY_RE.sub(
+                lambda m: f"[{order.index(m.group(1)) + 1}]" if m.group(1) in order else "", sentence
+            )
+        )
     if not kept:
         return None
-    return Answer(answer="\n".join(kept), answerable=True, backend=llm.backend_name(ctx.settings),
-                  citations=[good[k] for k in order])
+    return Answer(
+        answer="\n".join(kept),
+        answerable=True,
+        backend=llm.backend_name(ctx.settings),
+        citations=[good[k] for k in order],
+    )
 
 
 def llm_answer(question: str, ctx: AnswerContext) -> Answer:
@@ -380,8 +468,9 @@ def llm_answer(question: str, ctx: AnswerContext) -> Answer:
         if ctx.plan_ids:
             llm.ensure_plan_allowed(ctx.settings)
         messages, keyed = _llm_messages(question, gather(question, ctx), ctx)
-        obj, _errors = llm.structured_call(ctx.settings, messages, LLMAnswer,
-                                           lambda o: _check_llm_answer(o, keyed, ctx))
+        obj, _errors = llm.structured_call(
+            ctx.settings, messages, LLMAnswer, lambda o: _check_llm_answer(o, keyed, ctx)
+        )
     except (LLMUnavailableError, PlanEndpointNotAllowedError) as exc:
         return offline_answer(question, ctx, notice=f"（注意：LLMを使えないためオフライン回答です：{exc}）\n")
     if not obj.answerable:
@@ -389,8 +478,11 @@ def llm_answer(question: str, ctx: AnswerContext) -> Answer:
         return Answer(answer=not_found, answerable=False, backend=llm.backend_name(ctx.settings))
     assembled = _assemble(obj, keyed, ctx)
     if assembled is None:
-        return offline_answer(question, ctx,
-                              notice="（注意：LLMの回答に検証できる引用がなかったため、オフライン回答を表示します）\n")
+        return offline_answer(
+            question,
+            ctx,
+            notice="（注意：LLMの回答に検証できる引用がなかったため、オフライン回答を表示します）\n",
+        )
     return assembled
 
 
@@ -429,6 +521,9 @@ def _verify_streamed(text: str, keyed: dict[str, Document], question: str, ctx: 
     obj = LLMAnswer(answerable=bool(citations), answer=text, citations=citations)
     assembled = _assemble(obj, keyed, ctx) if citations else None
     if assembled is None:
-        return offline_answer(question, ctx,
-                              notice="（注意：LLMの回答に検証できる引用がなかったため、オフライン回答を表示します）\n")
+        return offline_answer(
+            question,
+            ctx,
+            notice="（注意：LLMの回答に検証できる引用がなかったため、オフライン回答を表示します）\n",
+        )
     return assembled

@@ -106,7 +106,9 @@ class ReviewAssistant:
             shutil.copyfile(path, target)
         return target
 
-    def index_plan(self, path: Path, *, prefecture: str | None = None, source: str | None = None) -> ParsedDocument:
+    def index_plan(
+        self, path: Path, *, prefecture: str | None = None, source: str | None = None
+    ) -> ParsedDocument:
         """``source`` names a kept copy (stored under its hash) by the file name it was submitted as."""
         doc = parse_pdf(path, kind="plan", settings=self.settings)
         if source:
@@ -122,7 +124,9 @@ class ReviewAssistant:
             if not path.exists():
                 raise NotFoundError(f"ファイルが見つかりません / no such file: {ref}")
             if user.role != "reviewer":
-                raise AccessDeniedError("ファイルパスによる計画書の指定は審査担当者のみ可能です / reviewers only")
+                raise AccessDeniedError(
+                    "ファイルパスによる計画書の指定は審査担当者のみ可能です / reviewers only"
+                )
             return self.index_plan(path)
         try:
             summary = self._find_submission(ref)
@@ -136,7 +140,9 @@ class ReviewAssistant:
         if doc is None or not self.index.has_document(summary.content_hash):
             if not summary.pdf_path or not Path(summary.pdf_path).exists():
                 raise NotFoundError(f"提出物 {summary.id} のPDFが見つかりません / PDF missing")
-            doc = self.index_plan(Path(summary.pdf_path), prefecture=summary.prefecture, source=summary.file_name)
+            doc = self.index_plan(
+                Path(summary.pdf_path), prefecture=summary.prefecture, source=summary.file_name
+            )
         return doc
 
     def _find_indexed_plan(self, ref: str) -> ParsedDocument | None:
@@ -159,12 +165,20 @@ class ReviewAssistant:
         raise NotFoundError(f"計画書「{ref}」が見つかりません / no such plan or submission")
 
     # -- search and Q&A --------------------------------------------------------------------
-    def retriever(self, scope: Scope | None = None, *, k: int | None = None, mode: Mode = "hybrid") -> HybridRetriever:
-        return HybridRetriever(store=self.index, settings=self.settings, scope=scope or Scope(),
-                               k=k or self.settings.top_k, mode=mode)
+    def retriever(
+        self, scope: Scope | None = None, *, k: int | None = None, mode: Mode = "hybrid"
+    ) -> HybridRetriever:
+        return HybridRetriever(
+            store=self.index,
+            settings=self.settings,
+            scope=scope or Scope(),
+            k=k or self.settings.top_k,
+            mode=mode,
+        )
 
-    def search(self, query: str, *, k: int = 5, mode: Mode = "hybrid", plan: str | None = None,
-               user: User = CLI_USER) -> list[Document]:
+    def search(
+        self, query: str, *, k: int = 5, mode: Mode = "hybrid", plan: str | None = None, user: User = CLI_USER
+    ) -> list[Document]:
         self.ensure_corpus()
         return self.retriever(self._scope(plan, user), k=k, mode=mode).search(query)
 
@@ -177,19 +191,27 @@ class ReviewAssistant:
         self.ensure_corpus()
         plan_doc = self.plan_doc_for(plan, user) if plan else None
         scope = Scope(plan_ids=frozenset({plan_doc.doc_id})) if plan_doc else Scope()
-        return AnswerContext(retriever=self.retriever(scope), lookup=self.lookup, settings=self.settings,
-                             rubric=self.rubric, plan_ids=scope.plan_ids, plan_doc=plan_doc,
-                             k=self.settings.top_k)
+        return AnswerContext(
+            retriever=self.retriever(scope),
+            lookup=self.lookup,
+            settings=self.settings,
+            rubric=self.rubric,
+            plan_ids=scope.plan_ids,
+            plan_doc=plan_doc,
+            k=self.settings.top_k,
+        )
 
-    def ask(self, question: str, *, plan: str | None = None, user: User = CLI_USER,
-            backend: Backend = "auto") -> Answer:
+    def ask(
+        self, question: str, *, plan: str | None = None, user: User = CLI_USER, backend: Backend = "auto"
+    ) -> Answer:
         ctx = self._answer_context(plan, user)
         if self.resolve_backend(backend) == "llm":
             return llm_answer(question, ctx)
         return offline_answer(question, ctx)
 
-    def stream_ask(self, question: str, *, plan: str | None = None, user: User = CLI_USER,
-                   backend: Backend = "auto") -> Iterator[str | Answer]:
+    def stream_ask(
+        self, question: str, *, plan: str | None = None, user: User = CLI_USER, backend: Backend = "auto"
+    ) -> Iterator[str | Answer]:
         """Text deltas while an LLM writes, then the verified answer; offline yields the answer only."""
         ctx = self._answer_context(plan, user)
         if self.resolve_backend(backend) == "llm":
@@ -198,13 +220,21 @@ class ReviewAssistant:
             yield offline_answer(question, ctx)
 
     # -- assessment and review -------------------------------------------------------------
-    def assess(self, path: Path, *, plan_type: PlanType | None = None, backend: Backend = "auto") -> Assessment:
+    def assess(
+        self, path: Path, *, plan_type: PlanType | None = None, backend: Backend = "auto"
+    ) -> Assessment:
         doc = parse_pdf(path, kind="plan", settings=self.settings)
-        return assess_document(doc, plan_type=plan_type, backend=self.resolve_backend(backend),
-                               settings=self.settings, rubric=self.rubric)
+        return assess_document(
+            doc,
+            plan_type=plan_type,
+            backend=self.resolve_backend(backend),
+            settings=self.settings,
+            rubric=self.rubric,
+        )
 
-    def save(self, assessment: Assessment, pdf: Path, *, prefecture: str | None = None,
-             user: User = CLI_USER) -> SubmissionView:
+    def save(
+        self, assessment: Assessment, pdf: Path, *, prefecture: str | None = None, user: User = CLI_USER
+    ) -> SubmissionView:
         if user.role == "prefecture":
             if prefecture not in (None, user.prefecture):
                 raise AccessDeniedError("他の都道府県として登録することはできません / access denied")
@@ -218,11 +248,18 @@ class ReviewAssistant:
                     self._check_submission_access(user, existing)
         kept = self._keep_pdf(pdf, doc.doc_id)
         model = self.settings.llm_model if assessment.backend.startswith("llm:") else None
-        return self.reviews.save_assessment(assessment, content_hash=doc.doc_id, prefecture=prefecture,
-                                            model=model, pdf_path=str(kept), actor=user.name)
+        return self.reviews.save_assessment(
+            assessment,
+            content_hash=doc.doc_id,
+            prefecture=prefecture,
+            model=model,
+            pdf_path=str(kept),
+            actor=user.name,
+        )
 
-    def submissions(self, user: User = CLI_USER, *, status: str | None = None,
-                    prefecture: str | None = None) -> list[SubmissionSummary]:
+    def submissions(
+        self, user: User = CLI_USER, *, status: str | None = None, prefecture: str | None = None
+    ) -> list[SubmissionSummary]:
         if user.role == "prefecture":
             if prefecture not in (None, user.prefecture):
                 return []
@@ -234,15 +271,30 @@ class ReviewAssistant:
         self._check_submission_access(user, view)
         return view
 
-    def decide(self, submission_id: int, criterion_id: str, *, verdict: Verdict, comment: str,
-               user: User = CLI_USER, reviewer: str | None = None,
-               expected_version: int | None = None) -> ItemView:
+    def decide(
+        self,
+        submission_id: int,
+        criterion_id: str,
+        *,
+        verdict: Verdict,
+        comment: str,
+        user: User = CLI_USER,
+        reviewer: str | None = None,
+        expected_version: int | None = None,
+    ) -> ItemView:
         if user.role != "reviewer":
             raise AccessDeniedError("判定の確定は審査担当者のみ可能です / only reviewers can decide")
         self.submission(submission_id, user)
-        return self.reviews.decide(submission_id, criterion_id, verdict=verdict, comment=comment,
-                                   reviewer=reviewer or user.name, expected_version=expected_version)
+        return self.reviews.decide(
+            submission_id,
+            criterion_id,
+            verdict=verdict,
+            comment=comment,
+            reviewer=reviewer or user.name,
+            expected_version=expected_version,
+        )
 
-    def export(self, submission_id: int, fmt: Literal["xlsx", "csv", "md", "html"], out: Path,
-               user: User = CLI_USER) -> Path:
+    def export(
+        self, submission_id: int, fmt: Literal["xlsx", "csv", "md", "html"], out: Path, user: User = CLI_USER
+    ) -> Path:
         return export_submission(self.submission(submission_id, user), fmt, out)

@@ -86,18 +86,26 @@ def detect_plan_type(doc: ParsedDocument) -> TypeDetection:
         ranked = sorted(hits.items(), key=lambda kv: -kv[1])
         if ranked[0][1] and ranked[0][1] > ranked[1][1]:
             t = ranked[0][0]
-            return TypeDetection(plan_type=t, confident=where == "表題・1頁目" or ranked[1][1] == 0,  # type: ignore[arg-type]
-                                 reason=f"{where}の「{_TYPE_PATTERNS[t].pattern.split('|')[0]}」の記載から判定")
+            return TypeDetection(
+                plan_type=t,
+                confident=where == "表題・1頁目" or ranked[1][1] == 0,  # type: ignore[arg-type]
+                reason=f"{where}の「{_TYPE_PATTERNS[t].pattern.split('|')[0]}」の記載から判定",
+            )
     wording = {t: len(p.findall(body)) for t, p in _TYPE_WORDING.items()}
     best = max(("B", "C", "A"), key=lambda t: wording[t])
-    return TypeDetection(plan_type=best, confident=False,  # type: ignore[arg-type]
-                         reason="計画種別の名称が見当たらないため、用語の傾向から推定")
+    return TypeDetection(
+        plan_type=best,
+        confident=False,  # type: ignore[arg-type]
+        reason="計画種別の名称が見当たらないため、用語の傾向から推定",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Evidence
 # ---------------------------------------------------------------------------------------------
-_HEADING_NUMBER = re.compile(r"^\s*(?:第?[0-9０-９一二三四五六七八九十]+[\.．章節)）]?|[（(][0-9０-９]+[)）]|[■□●◆【#]+)\s*")
+_HEADING_NUMBER = re.compile(
+    r"^\s*(?:第?[0-9０-９一二三四五六七八九十]+[\.．章節)）]?|[（(][0-9０-９]+[)）]|[■□●◆【#]+)\s*"
+)
 
 
 def is_heading(line: str) -> bool:
@@ -132,12 +140,17 @@ class PlanEvidence:
     _headings: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, doc: ParsedDocument, settings: Settings, embeddings: Embeddings,
-              injections: list) -> PlanEvidence:
+    def build(
+        cls, doc: ParsedDocument, settings: Settings, embeddings: Embeddings, injections: list
+    ) -> PlanEvidence:
         sanitised = strip_injections(doc, injections)
         store = MemoryStore(chunk_document(sanitised, settings), embeddings)
-        retriever = HybridRetriever(store=store, settings=settings,
-                                    scope=Scope(guidelines=False, plan_ids=frozenset({doc.doc_id})), k=6)
+        retriever = HybridRetriever(
+            store=store,
+            settings=settings,
+            scope=Scope(guidelines=False, plan_ids=frozenset({doc.doc_id})),
+            k=6,
+        )
         return cls(original=doc, sanitised=sanitised, retriever=retriever, embeddings=embeddings)
 
     def vectors(self, texts: list[str]) -> np.ndarray:
@@ -205,9 +218,18 @@ class PlanEvidence:
             if not hits or (len(hits) < 2 and sim < DENSE_RELEVANT and not cues & set(criterion.cues)):
                 continue
             score = float(sim) + 0.15 * min(len(hits), 3) + 0.1 * len(cues & set(criterion.cues))
-            out.append(Evidence(page=int(chunk.metadata["page"]), text=sentence, context=ctx, score=score,
-                                keyword_hits=hits, cues=cues, non_commitment=is_non_commitment(sentence),
-                                ocr=bool(chunk.metadata.get("ocr"))))
+            out.append(
+                Evidence(
+                    page=int(chunk.metadata["page"]),
+                    text=sentence,
+                    context=ctx,
+                    score=score,
+                    keyword_hits=hits,
+                    cues=cues,
+                    non_commitment=is_non_commitment(sentence),
+                    ocr=bool(chunk.metadata.get("ocr")),
+                )
+            )
         out.sort(key=lambda e: (-e.score, e.page, e.text))
         return out
 
@@ -256,7 +278,10 @@ def _dependency_signals(evidence: list[Evidence]) -> str:
     parts = []
     if risks:
         strong = any(DEPENDENCY_RISK_SHARE.search(nfkc(e.text)) for e in evidence)
-        parts.append(f"依存のリスク要因：{'、'.join(risks[:5])}" + ("（特定先への高い集中を示す記載あり）" if strong else ""))
+        parts.append(
+            f"依存のリスク要因：{'、'.join(risks[:5])}"
+            + ("（特定先への高い集中を示す記載あり）" if strong else "")
+        )
     if mitig:
         parts.append(f"依存低減・域内/国内調達に関する記載：{'、'.join(mitig[:5])}")
     if not parts:
@@ -266,14 +291,24 @@ def _dependency_signals(evidence: list[Evidence]) -> str:
 
 def draft_item_offline(criterion: Criterion, plan: PlanEvidence) -> ChecklistItem:
     if not _applicable(criterion, plan.sanitised):
-        return ChecklistItem(criterion_id=criterion.id, verdict=Verdict.not_applicable,
-                             rationale=f"適用条件（{criterion.applicability}）に当たる記載が計画にないため、対象外と判断しました。"
-                                       "該当する場合は審査者が確認してください。")
+        return ChecklistItem(
+            criterion_id=criterion.id,
+            verdict=Verdict.not_applicable,
+            rationale=f"適用条件（{criterion.applicability}）に当たる記載が計画にないため、対象外と判断しました。"
+            "該当する場合は審査者が確認してください。",
+        )
     evidence = plan.evidence_for(criterion)
     if not evidence:
-        return ChecklistItem(criterion_id=criterion.id, verdict=Verdict.not_addressed,
-                             rationale=f"「{criterion.label}」に関する記載が計画書に見当たりません。")
-    ocr_note = "（OCRで読み取った頁を含むため、引用の確認をお願いします）" if any(e.ocr for e in evidence[:MAX_CITATIONS]) else ""
+        return ChecklistItem(
+            criterion_id=criterion.id,
+            verdict=Verdict.not_addressed,
+            rationale=f"「{criterion.label}」に関する記載が計画書に見当たりません。",
+        )
+    ocr_note = (
+        "（OCRで読み取った頁を含むため、引用の確認をお願いします）"
+        if any(e.ocr for e in evidence[:MAX_CITATIONS])
+        else ""
+    )
     if criterion.kind == "judgement":
         cites = plan.verified(evidence[:MAX_CITATIONS])
         rationale = f"「{criterion.label}」は審査者の判断が必要な項目です。関連する記載（{_pages(cites)}頁）を示します。"
@@ -282,16 +317,19 @@ def draft_item_offline(criterion: Criterion, plan: PlanEvidence) -> ChecklistIte
         verdict = Verdict.needs_review if cites else Verdict.not_addressed
         if not cites:
             rationale = f"「{criterion.label}」に関する記載を引用として確認できませんでした。"
-        return ChecklistItem(criterion_id=criterion.id, verdict=verdict, rationale=rationale + ocr_note,
-                             citations=cites)
+        return ChecklistItem(
+            criterion_id=criterion.id, verdict=verdict, rationale=rationale + ocr_note, citations=cites
+        )
     concrete = [e for e in evidence if cue_satisfied(criterion, [e.text], e.context)[0]]
     committed = [e for e in concrete if not _is_hedged(e, criterion)]
     hedges = [e for e in evidence if e.non_commitment and _is_hedged(e, criterion)]
     if committed and hedges and hedges[0].score > committed[0].score:
         chosen = [hedges[0], committed[0]]
         verdict = Verdict.partially_meets
-        rationale = (f"「{criterion.label}」について具体的な記載もありますが、中心となる記載が「今後検討」「予定」等の"
-                     "表現にとどまっています。")
+        rationale = (
+            f"「{criterion.label}」について具体的な記載もありますが、中心となる記載が「今後検討」「予定」等の"
+            "表現にとどまっています。"
+        )
     elif committed:
         chosen = committed[:MAX_CITATIONS]
         verdict = Verdict.meets
@@ -302,18 +340,27 @@ def draft_item_offline(criterion: Criterion, plan: PlanEvidence) -> ChecklistIte
         verdict = Verdict.does_not_meet
         rationale = f"「{criterion.label}」は「今後検討」「予定」「未定」等の表現にとどまり、具体的な内容が示されていません。"
     elif not any(e.cues & set(criterion.cues) or len(e.keyword_hits) >= 2 for e in evidence[:MAX_CITATIONS]):
-        return ChecklistItem(criterion_id=criterion.id, verdict=Verdict.not_addressed,
-                             rationale=f"「{criterion.label}」に当たる具体的な記載が見当たりません（関連語を含む記載のみ）。")
+        return ChecklistItem(
+            criterion_id=criterion.id,
+            verdict=Verdict.not_addressed,
+            rationale=f"「{criterion.label}」に当たる具体的な記載が見当たりません（関連語を含む記載のみ）。",
+        )
     else:
         ok, cues = cue_satisfied(criterion, [e.text for e in evidence[:MAX_CITATIONS]], evidence[0].context)
         chosen = evidence[:MAX_CITATIONS]
         missing = _cue_names(set(criterion.cues) - cues) if criterion.cues else "具体的な内容"
         verdict = Verdict.meets if ok else Verdict.partially_meets
-        rationale = (f"「{criterion.label}」に関する記載はありますが、{missing}が確認できません。" if not ok
-                     else f"「{criterion.label}」について記載があります（確認できた要素：{_cue_names(cues)}）。")
+        rationale = (
+            f"「{criterion.label}」に関する記載はありますが、{missing}が確認できません。"
+            if not ok
+            else f"「{criterion.label}」について記載があります（確認できた要素：{_cue_names(cues)}）。"
+        )
     cites = plan.verified(chosen)
-    return _enforce_evidence(ChecklistItem(criterion_id=criterion.id, verdict=verdict,
-                                           rationale=rationale + ocr_note, citations=cites))
+    return _enforce_evidence(
+        ChecklistItem(
+            criterion_id=criterion.id, verdict=verdict, rationale=rationale + ocr_note, citations=cites
+        )
+    )
 
 
 def _is_hedged(e: Evidence, criterion: Criterion) -> bool:
@@ -328,10 +375,12 @@ def _is_hedged(e: Evidence, criterion: Criterion) -> bool:
 def _enforce_evidence(item: ChecklistItem) -> ChecklistItem:
     """A verdict that claims something about the plan needs at least one verified quote."""
     if item.verdict in EVIDENCE_VERDICTS and not item.citations:
-        return item.model_copy(update={
-            "verdict": Verdict.needs_review,
-            "rationale": item.rationale + "（検証済みの引用がないため「要確認」に変更しました）",
-        })
+        return item.model_copy(
+            update={
+                "verdict": Verdict.needs_review,
+                "rationale": item.rationale + "（検証済みの引用がないため「要確認」に変更しました）",
+            }
+        )
     return item
 
 
@@ -354,12 +403,16 @@ class LLMChecklist(BaseModel):
     items: list[LLMItem]
 
 
-def _llm_prompt(criteria: list[Criterion], plan: PlanEvidence, settings: Settings
-                ) -> tuple[list, dict[str, Document]]:
+def _llm_prompt(
+    criteria: list[Criterion], plan: PlanEvidence, settings: Settings
+) -> tuple[list, dict[str, Document]]:
     keyed: dict[str, Document] = {}
     blocks = []
     for c in criteria:
-        lines = [f"## {c.id}（{c.group}／{'記載の有無' if c.kind == 'presence' else '審査者の判断'}）", f"基準：{c.text}"]
+        lines = [
+            f"## {c.id}（{c.group}／{'記載の有無' if c.kind == 'presence' else '審査者の判断'}）",
+            f"基準：{c.text}",
+        ]
         if c.applicability:
             lines.append(f"適用条件：{c.applicability}")
         for chunk in plan.chunks_for(c)[:4]:
@@ -369,35 +422,44 @@ def _llm_prompt(criteria: list[Criterion], plan: PlanEvidence, settings: Setting
                 keyed[key] = chunk
             lines.append(f"候補根拠：【{key}】")
         blocks.append("\n".join(lines))
-    evidence = "\n\n".join(f"【{k}】{v.metadata['page']}頁\n<plan_data>\n{v.page_content}\n</plan_data>"
-                           for k, v in keyed.items())
+    evidence = "\n\n".join(
+        f"【{k}】{v.metadata['page']}頁\n<plan_data>\n{v.page_content}\n</plan_data>"
+        for k, v in keyed.items()
+    )
     system = llm.load_prompt(settings, "assess_system")
-    user = llm.load_prompt(settings, "assess_user").format(criteria="\n\n".join(blocks), evidence=evidence,
-                                                            plan=plan.original.source)
+    user = llm.load_prompt(settings, "assess_user").format(
+        criteria="\n\n".join(blocks), evidence=evidence, plan=plan.original.source
+    )
     return [SystemMessage(system), HumanMessage(user)], keyed
 
 
-def _check_llm_items(obj: LLMChecklist, criteria: list[Criterion], keyed: dict[str, Document],
-                     plan: PlanEvidence) -> list[str]:
+def _check_llm_items(
+    obj: LLMChecklist, criteria: list[Criterion], keyed: dict[str, Document], plan: PlanEvidence
+) -> list[str]:
     errors = []
     expected = {c.id for c in criteria}
     got = [i.criterion_id for i in obj.items]
     if set(got) != expected or len(got) != len(expected):
-        errors.append(f"items: criterion_id はちょうど次の {len(expected)} 件を1回ずつ含めてください：{', '.join(sorted(expected))}")
+        errors.append(
+            f"items: criterion_id はちょうど次の {len(expected)} 件を1回ずつ含めてください：{', '.join(sorted(expected))}"
+        )
     for item in obj.items:
         for c in item.citations:
             chunk = keyed.get(c.key)
             if chunk is None:
                 errors.append(f"{item.criterion_id}: 根拠キー {c.key} は存在しません")
             elif not quote_on_page(plan.original, int(chunk.metadata["page"]), None, c.quote):
-                errors.append(f"{item.criterion_id}: {c.key} の quote「{c.quote[:40]}」は計画書の原文と一致しません")
+                errors.append(
+                    f"{item.criterion_id}: {c.key} の quote「{c.quote[:40]}」は計画書の原文と一致しません"
+                )
             elif INJECTION_RE.search(nfkc(c.quote)):
                 errors.append(f"{item.criterion_id}: {c.key} の quote は審査への指示文であり根拠にできません")
     return errors
 
 
-def _accept_llm_item(item: LLMItem, criterion: Criterion, keyed: dict[str, Document],
-                     plan: PlanEvidence, injected: bool) -> ChecklistItem:
+def _accept_llm_item(
+    item: LLMItem, criterion: Criterion, keyed: dict[str, Document], plan: PlanEvidence, injected: bool
+) -> ChecklistItem:
     """Keep the model's judgement only where the evidence rules can back it.
 
     Quotes must verify on their page and never be injected text; a positive verdict must cite a
@@ -419,24 +481,31 @@ def _accept_llm_item(item: LLMItem, criterion: Criterion, keyed: dict[str, Docum
     if positive and criterion.keywords and not on_topic:
         verdict = Verdict.needs_review
         rationale += "（引用が基準の内容に関する記載と確認できないため「要確認」としました）"
-    elif verdict == Verdict.meets and criterion.kind == "presence" and not any(
-        cue_satisfied(criterion, [c.quote])[0] and not is_non_commitment(c.quote) for c in cites
+    elif (
+        verdict == Verdict.meets
+        and criterion.kind == "presence"
+        and not any(cue_satisfied(criterion, [c.quote])[0] and not is_non_commitment(c.quote) for c in cites)
     ):
         verdict = Verdict.needs_review
         rationale += "（引用に具体的な記載が確認できないため「要確認」としました）"
     elif positive and injected:
         verdict = Verdict.needs_review
         rationale += "（計画書に審査への指示と思われる記載があるため、肯定的な判定は審査者の確認が必要です）"
-    return _enforce_evidence(ChecklistItem(criterion_id=criterion.id, verdict=verdict, rationale=rationale,
-                                           citations=cites[:MAX_CITATIONS]))
+    return _enforce_evidence(
+        ChecklistItem(
+            criterion_id=criterion.id, verdict=verdict, rationale=rationale, citations=cites[:MAX_CITATIONS]
+        )
+    )
 
 
-def draft_llm(criteria: list[Criterion], plan: PlanEvidence, settings: Settings, *,
-              injected: bool = False) -> list[ChecklistItem]:
+def draft_llm(
+    criteria: list[Criterion], plan: PlanEvidence, settings: Settings, *, injected: bool = False
+) -> list[ChecklistItem]:
     llm.ensure_plan_allowed(settings)
     messages, keyed = _llm_prompt(criteria, plan, settings)
-    obj, _errors = llm.structured_call(settings, messages, LLMChecklist,
-                                       lambda o: _check_llm_items(o, criteria, keyed, plan))
+    obj, _errors = llm.structured_call(
+        settings, messages, LLMChecklist, lambda o: _check_llm_items(o, criteria, keyed, plan)
+    )
     by_id = {i.criterion_id: i for i in obj.items}
     items = []
     for c in criteria:
@@ -444,17 +513,28 @@ def draft_llm(criteria: list[Criterion], plan: PlanEvidence, settings: Settings,
             items.append(_accept_llm_item(by_id[c.id], c, keyed, plan, injected))
         else:
             fallback = draft_item_offline(c, plan)
-            items.append(fallback.model_copy(update={"rationale": "（LLMの出力に含まれなかったためオフライン下書き）"
-                                                                  + fallback.rationale}))
+            items.append(
+                fallback.model_copy(
+                    update={
+                        "rationale": "（LLMの出力に含まれなかったためオフライン下書き）" + fallback.rationale
+                    }
+                )
+            )
     return items
 
 
 # ---------------------------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------------------------
-def assess_document(doc: ParsedDocument, *, plan_type: PlanType | None = None, backend: str | None = None,
-                    settings: Settings | None = None, rubric: Rubric | None = None,
-                    embeddings: Embeddings | None = None) -> Assessment:
+def assess_document(
+    doc: ParsedDocument,
+    *,
+    plan_type: PlanType | None = None,
+    backend: str | None = None,
+    settings: Settings | None = None,
+    rubric: Rubric | None = None,
+    embeddings: Embeddings | None = None,
+) -> Assessment:
     """Draft the checklist; ``backend`` None means the LLM when one is configured, else offline."""
     settings = settings or get_settings()
     backend = backend or ("llm" if settings.llm_enabled else "offline")
@@ -465,8 +545,10 @@ def assess_document(doc: ParsedDocument, *, plan_type: PlanType | None = None, b
         detection = detect_plan_type(doc)
         plan_type = detection.plan_type
         if not detection.confident:
-            warnings.append(f"計画種別を「{plan_type}：{rubric.type_label(plan_type)}」と推定しました（{detection.reason}）。"
-                            "誤っている場合は --type で指定してください。")
+            warnings.append(
+                f"計画種別を「{plan_type}：{rubric.type_label(plan_type)}」と推定しました（{detection.reason}）。"
+                "誤っている場合は --type で指定してください。"
+            )
     injections = find_injections(doc)
     warnings.extend(warning_for(f) for f in injections)
     plan = PlanEvidence.build(doc, settings, embeddings, injections)
@@ -481,14 +563,25 @@ def assess_document(doc: ParsedDocument, *, plan_type: PlanType | None = None, b
             items = [draft_item_offline(c, plan) for c in criteria]
     else:
         items = [draft_item_offline(c, plan) for c in criteria]
-    return Assessment(plan=doc.source, plan_type=plan_type, backend=backend_label, warnings=warnings, items=items)
+    return Assessment(
+        plan=doc.source, plan_type=plan_type, backend=backend_label, warnings=warnings, items=items
+    )
 
 
-def assess_pdf(path: Path, *, plan_type: PlanType | None = None, backend: str | None = None,
-               settings: Settings | None = None) -> Assessment:
+def assess_pdf(
+    path: Path,
+    *,
+    plan_type: PlanType | None = None,
+    backend: str | None = None,
+    settings: Settings | None = None,
+) -> Assessment:
     settings = settings or get_settings()
-    return assess_document(parse_pdf(path, kind="plan", settings=settings), plan_type=plan_type,
-                           backend=backend, settings=settings)
+    return assess_document(
+        parse_pdf(path, kind="plan", settings=settings),
+        plan_type=plan_type,
+        backend=backend,
+        settings=settings,
+    )
 
 
 def timed_assess(path: Path, **kwargs) -> tuple[Assessment, float]:

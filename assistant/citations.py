@@ -41,12 +41,15 @@ def quote_on_page(doc: ParsedDocument | None, page: int | None, section: str | N
 def chunk_citation(chunk: Document, quote: str) -> Citation:
     meta = chunk.metadata
     page = int(meta.get("page") or 0) or None
-    return Citation(source=str(meta.get("source", "")), page=page, section=meta.get("section") or None,
-                    quote=quote)
+    return Citation(
+        source=str(meta.get("source", "")), page=page, section=meta.get("section") or None, quote=quote
+    )
 
 
 def verify_citation(citation: Citation, doc: ParsedDocument | None) -> bool:
-    return quote_on_page(doc, citation.page, citation.section if citation.page is None else None, citation.quote)
+    return quote_on_page(
+        doc, citation.page, citation.section if citation.page is None else None, citation.quote
+    )
 
 
 def clean_quote(text: str) -> str:

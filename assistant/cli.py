@@ -180,14 +180,20 @@ def _add_core_parsers(sub: argparse._SubParsersAction) -> None:
     assess = sub.add_parser("assess", help="計画書のチェックリスト下書き / draft a checklist for a plan")
     assess.add_argument("pdf", type=Path, metavar="PLAN.pdf")
     assess.add_argument("--type", choices=["A", "B", "C"], dest="plan_type")
-    assess.add_argument("--backend", choices=["offline", "llm"], default=None,
-                        help="既定：LLM設定があれば llm、なければ offline")
+    assess.add_argument(
+        "--backend",
+        choices=["offline", "llm"],
+        default=None,
+        help="既定：LLM設定があれば llm、なければ offline",
+    )
     assess.add_argument("--json", action="store_true")
     assess.add_argument("--out", type=Path, help="JSONをファイルに保存 / write the JSON to FILE")
     assess.add_argument("--save", action="store_true", help="審査記録に保存 / store as a submission")
     assess.add_argument("--prefecture", help="提出元の都道府県 / submitting prefecture")
 
-    sub.add_parser("demo-seed", help="サンプル計画書を作成・下書き・保存 / assess and save the bundled sample plan")
+    sub.add_parser(
+        "demo-seed", help="サンプル計画書を作成・下書き・保存 / assess and save the bundled sample plan"
+    )
 
 
 def _print_json(model: BaseModel) -> None:
@@ -197,16 +203,28 @@ def _print_json(model: BaseModel) -> None:
 def _run_index(args: argparse.Namespace) -> int:
     results = _assistant().index_paths(args.paths or None)
     for r in results:
-        label = {"indexed": f"登録 {r.chunks} チャンク", "unchanged": "変更なし", "error": f"エラー：{r.error}"}[r.status]
+        label = {
+            "indexed": f"登録 {r.chunks} チャンク",
+            "unchanged": "変更なし",
+            "error": f"エラー：{r.error}",
+        }[r.status]
         print(f"{r.source}: {label}")
     return 1 if any(r.status == "error" for r in results) else 0
 
 
 def _run_search(args: argparse.Namespace) -> int:
     docs = _assistant().search(args.query, k=args.k, mode=args.mode, plan=args.plan)
-    rows = [{"source": d.metadata.get("source"), "page": int(d.metadata.get("page") or 0) or None,
-             "section": d.metadata.get("section") or None, "score": round(float(d.metadata["score"]), 5),
-             "kind": d.metadata.get("kind"), "text": d.page_content} for d in docs]
+    rows = [
+        {
+            "source": d.metadata.get("source"),
+            "page": int(d.metadata.get("page") or 0) or None,
+            "section": d.metadata.get("section") or None,
+            "score": round(float(d.metadata["score"]), 5),
+            "kind": d.metadata.get("kind"),
+            "text": d.page_content,
+        }
+        for d in docs
+    ]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -259,8 +277,10 @@ def _run_demo_seed(args: argparse.Namespace) -> int:
 
 
 def _print_checklist(assessment: Assessment, ra: ReviewAssistant) -> None:
-    print(f"{assessment.plan}（{assessment.plan_type}：{ra.rubric.type_label(assessment.plan_type)}）"
-          f" 下書き方式：{assessment.backend}")
+    print(
+        f"{assessment.plan}（{assessment.plan_type}：{ra.rubric.type_label(assessment.plan_type)}）"
+        f" 下書き方式：{assessment.backend}"
+    )
     for w in assessment.warnings:
         print(f"⚠ {w}")
     for item in assessment.items:
@@ -280,16 +300,31 @@ def _add_batch_parser(sub: argparse._SubParsersAction) -> None:
         except ValueError:
             value = 0
         if value < 1:
-            raise argparse.ArgumentTypeError(f"1以上の整数を指定してください / must be a positive integer: {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"1以上の整数を指定してください / must be a positive integer: {text!r}"
+            )
         return value
 
     batch = sub.add_parser("batch", help="計画書の一括事前確認 / pre-screen many plans")
-    batch.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
-                       help="PDFファイルまたはフォルダ（再帰的に *.pdf を検索） / PDF files or folders")
-    batch.add_argument("--out", required=True, type=Path, metavar="DIR", help="出力先フォルダ / output folder")
-    batch.add_argument("--type", choices=["A", "B", "C"], dest="plan_type",
-                       help="全計画の種別を指定（既定：自動判定） / plan type for every file")
-    batch.add_argument("--workers", type=positive_int, help="並列プロセス数（既定：CPU数） / worker processes")
+    batch.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help="PDFファイルまたはフォルダ（再帰的に *.pdf を検索） / PDF files or folders",
+    )
+    batch.add_argument(
+        "--out", required=True, type=Path, metavar="DIR", help="出力先フォルダ / output folder"
+    )
+    batch.add_argument(
+        "--type",
+        choices=["A", "B", "C"],
+        dest="plan_type",
+        help="全計画の種別を指定（既定：自動判定） / plan type for every file",
+    )
+    batch.add_argument(
+        "--workers", type=positive_int, help="並列プロセス数（既定：CPU数） / worker processes"
+    )
     batch.add_argument("--backend", choices=["offline", "llm"], default="offline")
     batch.add_argument("--save", action="store_true", help="審査記録に保存 / store each plan as a submission")
     batch.add_argument("--prefecture", help="提出元の都道府県（--save と併用） / submitting prefecture")
@@ -300,10 +335,19 @@ def _run_batch(args: argparse.Namespace) -> int:
     from assistant.batch import run_batch
 
     if args.prefecture and not args.save:
-        print("注意：--prefecture は --save と併用したときだけ記録されます / --prefecture needs --save",
-              file=sys.stderr)
-    report = run_batch(args.inputs, args.out, plan_type=args.plan_type, workers=args.workers,
-                       backend=args.backend, save=args.save, prefecture=args.prefecture)
+        print(
+            "注意：--prefecture は --save と併用したときだけ記録されます / --prefecture needs --save",
+            file=sys.stderr,
+        )
+    report = run_batch(
+        args.inputs,
+        args.out,
+        plan_type=args.plan_type,
+        workers=args.workers,
+        backend=args.backend,
+        save=args.save,
+        prefecture=args.prefecture,
+    )
     return report.exit_code
 
 
@@ -318,10 +362,17 @@ def _add_ui_parsers(sub: argparse._SubParsersAction) -> None:
     add = actions.add_parser("add", help="ユーザーを登録 / add a user")
     add.add_argument("name", metavar="NAME")
     add.add_argument("--role", required=True, choices=["reviewer", "prefecture"])
-    add.add_argument("--prefecture", help="都道府県担当の都道府県（例：東雲県） / prefecture of a prefecture user")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="パスワードを標準入力の1行目から読む / read the password from stdin")
-    add.add_argument("--replace", action="store_true", help="登録済みのユーザーを上書き / overwrite an existing user")
+    add.add_argument(
+        "--prefecture", help="都道府県担当の都道府県（例：東雲県） / prefecture of a prefecture user"
+    )
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="パスワードを標準入力の1行目から読む / read the password from stdin",
+    )
+    add.add_argument(
+        "--replace", action="store_true", help="登録済みのユーザーを上書き / overwrite an existing user"
+    )
     actions.add_parser("list", help="ユーザーの一覧 / list users")
 
 
@@ -354,8 +405,11 @@ def _run_users(args: argparse.Namespace) -> int:
             print(f"{user.name}\t{role_label(user)}")
         return 0
     if (args.role == "prefecture") != bool(args.prefecture):
-        print("エラー：--prefecture は都道府県担当（--role prefecture）にのみ、必ず指定してください"
-              " / --prefecture is required for, and only for, --role prefecture", file=sys.stderr)
+        print(
+            "エラー：--prefecture は都道府県担当（--role prefecture）にのみ、必ず指定してください"
+            " / --prefecture is required for, and only for, --role prefecture",
+            file=sys.stderr,
+        )
         return 2
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -367,7 +421,9 @@ def _run_users(args: argparse.Namespace) -> int:
             print("エラー：パスワードが一致しません / passwords do not match", file=sys.stderr)
             return 1
     try:
-        user = store.add(args.name, password, role=args.role, prefecture=args.prefecture, replace=args.replace)
+        user = store.add(
+            args.name, password, role=args.role, prefecture=args.prefecture, replace=args.replace
+        )
     except ValueError as exc:
         print(f"エラー：{exc}", file=sys.stderr)
         return 1

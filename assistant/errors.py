@@ -50,7 +50,9 @@ class CorruptPdfError(IngestError):
 
 class NoTextLayerError(IngestError):
     code = "no_text"
-    message_ja = "テキスト層がありません（スキャン画像のみ）。OCRが必要です / no text layer (scanned); OCR needed"
+    message_ja = (
+        "テキスト層がありません（スキャン画像のみ）。OCRが必要です / no text layer (scanned); OCR needed"
+    )
 
 
 class GarbledTextError(IngestError):

@@ -106,7 +106,9 @@ class ChunkStore(ABC):
     def _load_all(self) -> list[Document]: ...
 
     @abstractmethod
-    def dense_search(self, query_vec: Sequence[float], k: int, scope: Scope) -> list[tuple[Document, float]]: ...
+    def dense_search(
+        self, query_vec: Sequence[float], k: int, scope: Scope
+    ) -> list[tuple[Document, float]]: ...
 
     def invalidate(self) -> None:
         self._snapshot = None
@@ -180,11 +182,14 @@ class VectorIndex(ChunkStore):
         super().__init__(embeddings or get_embeddings(self.settings))
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if self.settings.chroma_mode == "http":
-            self.client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
-                                              settings=chroma_settings)
+            self.client = chromadb.HttpClient(
+                host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
+            )
         else:
             self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+            self.client = chromadb.PersistentClient(
+                path=str(self.settings.chroma_dir), settings=chroma_settings
+            )
         name = getattr(self.embeddings, "name", self.settings.embedding)
         self.collection = self.client.get_or_create_collection(
             name=f"{self.settings.collection}_{name}",
@@ -220,7 +225,9 @@ class VectorIndex(ChunkStore):
     def has_document(self, doc_id: str) -> bool:
         return bool(self.collection.get(where={"doc_id": doc_id}, limit=1, include=[])["ids"])
 
-    def add_document(self, doc: ParsedDocument, chunks: list[Document], *, source_key: str | None = None) -> int:
+    def add_document(
+        self, doc: ParsedDocument, chunks: list[Document], *, source_key: str | None = None
+    ) -> int:
         """Index a document; unchanged content is a no-op, changed content replaces old chunks.
 
         Returns the number of chunks written (0 when nothing changed).
@@ -235,12 +242,12 @@ class VectorIndex(ChunkStore):
         vectors = self.embeddings.embed_documents([embedding_text(c) for c in prepared])
         self.collection.delete(where={"source_key": key})
         for i in range(0, len(prepared), _ADD_BATCH):
-            part = prepared[i:i + _ADD_BATCH]
+            part = prepared[i : i + _ADD_BATCH]
             self.collection.add(
                 ids=[c.id or "" for c in part],
                 documents=[c.page_content for c in part],
                 metadatas=[c.metadata for c in part],
-                embeddings=[np.asarray(v, dtype=np.float32) for v in vectors[i:i + _ADD_BATCH]],
+                embeddings=[np.asarray(v, dtype=np.float32) for v in vectors[i : i + _ADD_BATCH]],
             )
         self.invalidate()
         return len(prepared)
@@ -255,8 +262,10 @@ class VectorIndex(ChunkStore):
 
     def _load_all(self) -> list[Document]:
         got = self.collection.get(include=["documents", "metadatas"])
-        return [Document(id=i, page_content=d or "", metadata=dict(m or {}))
-                for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)]
+        return [
+            Document(id=i, page_content=d or "", metadata=dict(m or {}))
+            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        ]
 
     def snapshot(self) -> _Snapshot:
         snap = super().snapshot()
@@ -269,11 +278,15 @@ class VectorIndex(ChunkStore):
         total = self.count()
         if not total:
             return []
-        res = self.collection.query(query_embeddings=[np.asarray(query_vec, dtype=np.float32)],
-                                    n_results=min(k, total), where=scope.chroma_where(),
-                                    include=["documents", "metadatas", "distances"])
+        res = self.collection.query(
+            query_embeddings=[np.asarray(query_vec, dtype=np.float32)],
+            n_results=min(k, total),
+            where=scope.chroma_where(),
+            include=["documents", "metadatas", "distances"],
+        )
         out = []
-        for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
-                                 strict=True):
+        for i, d, m, dist in zip(
+            res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+        ):
             out.append((Document(id=i, page_content=d or "", metadata=dict(m or {})), 1.0 - float(dist)))
         return out

@@ -92,8 +92,9 @@ def _page_labels(reader: PdfReader) -> list[str | None]:
         return [None] * len(reader.pages)
 
 
-def parse_pdf(path: Path, *, kind: DocKind = "plan", settings: Settings | None = None,
-              data: bytes | None = None) -> ParsedDocument:
+def parse_pdf(
+    path: Path, *, kind: DocKind = "plan", settings: Settings | None = None, data: bytes | None = None
+) -> ParsedDocument:
     """Extract every page, OCR pages with no text layer when tesseract is installed.
 
     Raises a typed :class:`~assistant.errors.IngestError` when nothing usable can be read; pages
@@ -122,19 +123,31 @@ def parse_pdf(path: Path, *, kind: DocKind = "plan", settings: Settings | None =
         ocr = False
         if garbled_ratio(raw) > GARBLED_THRESHOLD:
             status = "garbled"
-            warnings.append(f"{i + 1}頁: 文字化けのためテキストを使用できません（フォントの文字対応表の欠落）")
+            warnings.append(
+                f"{i + 1}頁: 文字化けのためテキストを使用できません（フォントの文字対応表の欠落）"
+            )
             raw = ""
         elif not raw.strip():
             if use_ocr:
                 raw = ocr_page(data, i, settings)
                 ocr = True
                 status = "ocr" if raw.strip() else "no_text"
-                warnings.append(f"{i + 1}頁: テキスト層がないためOCRで読み取りました（引用の信頼度は低めです）")
+                warnings.append(
+                    f"{i + 1}頁: テキスト層がないためOCRで読み取りました（引用の信頼度は低めです）"
+                )
             else:
                 status = "no_text"
                 warnings.append(f"{i + 1}頁: テキスト層がありません（スキャン画像）。OCRが必要です")
-        pages.append(PageText(page=i + 1, label=labels[i] if i < len(labels) else None, raw=raw,
-                              text=join_wrapped_lines(raw), ocr=ocr, status=status))
+        pages.append(
+            PageText(
+                page=i + 1,
+                label=labels[i] if i < len(labels) else None,
+                raw=raw,
+                text=join_wrapped_lines(raw),
+                ocr=ocr,
+                status=status,
+            )
+        )
     if not pages:
         raise EmptyFileError(source, "0 pages")
     if not any(p.text.strip() for p in pages):
@@ -142,8 +155,15 @@ def parse_pdf(path: Path, *, kind: DocKind = "plan", settings: Settings | None =
             raise GarbledTextError(source)
         raise NoTextLayerError(source)
     title = _pdf_title(reader) or _first_line(pages)
-    return ParsedDocument(doc_id=content_hash(data), source=source, path=str(path), kind=kind,
-                          title=title, pages=pages, warnings=warnings)
+    return ParsedDocument(
+        doc_id=content_hash(data),
+        source=source,
+        path=str(path),
+        kind=kind,
+        title=title,
+        pages=pages,
+        warnings=warnings,
+    )
 
 
 def _pdf_title(reader: PdfReader) -> str:
@@ -197,11 +217,19 @@ def parse_markdown(path: Path, *, kind: DocKind = "guideline", data: bytes | Non
         buf.append(line)
     flush()
     sections = [s for s in sections if s.text.strip()]
-    return ParsedDocument(doc_id=content_hash(data), source=path.name, path=str(path), kind=kind,
-                          title=title or path.stem, pages=sections)
+    return ParsedDocument(
+        doc_id=content_hash(data),
+        source=path.name,
+        path=str(path),
+        kind=kind,
+        title=title or path.stem,
+        pages=sections,
+    )
 
 
-def parse_file(path: Path, *, kind: DocKind | None = None, settings: Settings | None = None) -> ParsedDocument:
+def parse_file(
+    path: Path, *, kind: DocKind | None = None, settings: Settings | None = None
+) -> ParsedDocument:
     suffix = path.suffix.lower()
     if suffix in {".md", ".markdown", ".txt"}:
         return parse_markdown(path, kind=kind or "guideline")
@@ -223,8 +251,9 @@ def make_splitter(settings: Settings) -> RecursiveCharacterTextSplitter:
     )
 
 
-def chunk_document(doc: ParsedDocument, settings: Settings | None = None, *,
-                   prefecture: str | None = None) -> list[Document]:
+def chunk_document(
+    doc: ParsedDocument, settings: Settings | None = None, *, prefecture: str | None = None
+) -> list[Document]:
     """Chunks never straddle pages: each page (or section) is split on its own."""
     settings = settings or get_settings()
     splitter = make_splitter(settings)
@@ -241,23 +270,25 @@ def chunk_document(doc: ParsedDocument, settings: Settings | None = None, *,
             if not text:
                 continue
             start += lead
-            chunks.append(Document(
-                page_content=text,
-                id=f"{doc.doc_id[:16]}:{page.page or f's{index}'}:{start}",
-                metadata={
-                    "doc_id": doc.doc_id,
-                    "source": doc.source,
-                    "kind": doc.kind,
-                    "page": page.page or 0,
-                    "page_label": page.label or "",
-                    "section": page.section or "",
-                    "start": start,
-                    "end": start + len(text),
-                    "ocr": page.ocr,
-                    "prefecture": prefecture or "",
-                    "title": doc.title,
-                },
-            ))
+            chunks.append(
+                Document(
+                    page_content=text,
+                    id=f"{doc.doc_id[:16]}:{page.page or f's{index}'}:{start}",
+                    metadata={
+                        "doc_id": doc.doc_id,
+                        "source": doc.source,
+                        "kind": doc.kind,
+                        "page": page.page or 0,
+                        "page_label": page.label or "",
+                        "section": page.section or "",
+                        "start": start,
+                        "end": start + len(text),
+                        "ocr": page.ocr,
+                        "prefecture": prefecture or "",
+                        "title": doc.title,
+                    },
+                )
+            )
     return chunks
 
 

@@ -58,7 +58,7 @@ def strip_injections(doc: ParsedDocument, findings: list[InjectionFinding]) -> P
     for page in doc.pages:
         text = page.text
         for f in by_page.get(page.page, []):
-            text = text[: f.start] + "\n" * (f.end - f.start) + text[f.end:]
+            text = text[: f.start] + "\n" * (f.end - f.start) + text[f.end :]
         pages.append(page.model_copy(update={"text": text}))
     return doc.model_copy(update={"pages": pages})
 
@@ -68,5 +68,7 @@ def warning_for(finding: InjectionFinding) -> str:
     if len(excerpt) > 60:
         excerpt = excerpt[:60] + "…"
     where = f"{finding.page}頁" if finding.page else "本文"
-    return (f"{where}: 審査への指示と思われる記載（prompt injection）を検出しました。"
-            f"この指示には従わず、根拠としても使用しません：「{excerpt}」")
+    return (
+        f"{where}: 審査への指示と思われる記載（prompt injection）を検出しました。"
+        f"この指示には従わず、根拠としても使用しません：「{excerpt}」"
+    )

@@ -19,7 +19,22 @@ from sudachipy import Dictionary, SplitMode
 from .textnorm import nfkc
 
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
-_STOP = {"為る", "居る", "成る", "有る", "在る", "こと", "もの", "等", "其の", "此の", "れる", "られる", "的", "よう"}
+_STOP = {
+    "為る",
+    "居る",
+    "成る",
+    "有る",
+    "在る",
+    "こと",
+    "もの",
+    "等",
+    "其の",
+    "此の",
+    "れる",
+    "られる",
+    "的",
+    "よう",
+}
 
 
 class JapaneseTokenizer:
@@ -44,8 +59,11 @@ class JapaneseTokenizer:
                 if len(m.surface()) >= 4 and pos == "名詞":
                     parts = m.split(SplitMode.A)
                     if len(parts) > 1:
-                        out.extend(p.normalized_form().lower() for p in parts
-                                   if p.part_of_speech()[0] not in _DROP_POS)
+                        out.extend(
+                            p.normalized_form().lower()
+                            for p in parts
+                            if p.part_of_speech()[0] not in _DROP_POS
+                        )
         return out
 
 

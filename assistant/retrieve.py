@@ -30,7 +30,9 @@ class HybridRetriever(BaseRetriever):
     mode: Mode = "hybrid"
     candidates: int = 40
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
         return self.search(query)
 
     def search(self, query: str, *, k: int | None = None) -> list[Document]:

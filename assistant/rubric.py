@@ -17,8 +17,19 @@ from pydantic import BaseModel, Field, model_validator
 from .models import PlanType
 from .settings import Settings, get_settings
 
-CueType = Literal["amount", "year", "percent", "company", "announce", "schedule", "periodic", "goal",
-                  "target", "count", "organisation"]
+CueType = Literal[
+    "amount",
+    "year",
+    "percent",
+    "company",
+    "announce",
+    "schedule",
+    "periodic",
+    "goal",
+    "target",
+    "count",
+    "organisation",
+]
 
 
 class Criterion(BaseModel):
@@ -34,7 +45,9 @@ class Criterion(BaseModel):
     queries: list[str] = Field(min_length=1)
     keywords: list[str] = Field(default_factory=list)
     cues: list[CueType] = Field(default_factory=list)
-    cue_mode: Literal["any", "all"] = Field(default="any", description="Whether every cue or any one is needed")
+    cue_mode: Literal["any", "all"] = Field(
+        default="any", description="Whether every cue or any one is needed"
+    )
 
     @model_validator(mode="after")
     def _id_matches_type(self) -> Criterion:

@@ -66,7 +66,11 @@ def join_wrapped_lines(text: str) -> str:
         ):
             out.append(stripped)
             continue
-        sep = " " if prev[-1].isascii() and prev[-1].isalpha() and stripped[0].isascii() and stripped[0].isalpha() else ""
+        sep = (
+            " "
+            if prev[-1].isascii() and prev[-1].isalpha() and stripped[0].isascii() and stripped[0].isalpha()
+            else ""
+        )
         out[-1] = prev + sep + stripped
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
 

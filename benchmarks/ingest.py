@@ -43,7 +43,9 @@ def bench_ingest(tmp: Path, pages: int) -> None:
     chunks = chunk_document(doc, settings)
     texts = [embedding_text(c) for c in chunks]
     _, embed = _timed(lambda: get_embeddings(settings).embed_documents(texts))
-    print(f"## Ingest of a generated {pages}-page plan ({len(chunks)} chunks, {sum(len(p.text) for p in doc.pages)} chars)")
+    print(
+        f"## Ingest of a generated {pages}-page plan ({len(chunks)} chunks, {sum(len(p.text) for p in doc.pages)} chars)"
+    )
     print("| step | seconds | share of whole ingest |")
     print("|---|---:|---:|")
     print(f"| whole ingest (parse+chunk+embed+Chroma) | {whole:.2f} | 1.00 |")
@@ -63,8 +65,13 @@ def bench_retrieval(tmp: Path, n_chunks: int, n_queries: int) -> None:
     start = time.perf_counter()
     while total < n_chunks:
         pages = synthetic_plan_pages("BC"[seed % 2], 40, seed=seed)  # type: ignore[arg-type]
-        doc = ParsedDocument(doc_id=f"synthetic{seed:06d}", source=f"synthetic_{seed}.pdf", path="", kind="plan",
-                             pages=[PageText(page=i + 1, raw=p, text=p) for i, p in enumerate(pages)])
+        doc = ParsedDocument(
+            doc_id=f"synthetic{seed:06d}",
+            source=f"synthetic_{seed}.pdf",
+            path="",
+            kind="plan",
+            pages=[PageText(page=i + 1, raw=p, text=p) for i, p in enumerate(pages)],
+        )
         total += ra.index.add_document(doc, chunk_document(doc, settings))
         plan_ids.append(doc.doc_id)
         seed += 1
@@ -74,7 +81,9 @@ def bench_retrieval(tmp: Path, n_chunks: int, n_queries: int) -> None:
         queries += queries
     queries = queries[:n_queries]
     scope = Scope(plan_ids=frozenset(plan_ids))
-    print(f"\n## Retrieval latency over {total} chunks ({len(plan_ids)} plans + guideline; index built in {build:.0f} s)")
+    print(
+        f"\n## Retrieval latency over {total} chunks ({len(plan_ids)} plans + guideline; index built in {build:.0f} s)"
+    )
     print("| mode | p50 ms | p95 ms | p50 vs dense-only |")
     print("|---|---:|---:|---:|")
     results = {}

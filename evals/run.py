@@ -56,7 +56,16 @@ def _settings(tmp: Path, **kw: object) -> Settings:
 def run_retrieval(embeddings: list[str]) -> None:
     questions = _load("retrieval.yaml")
     table = Table(title=f"Retrieval over the guideline ({len(questions)} questions, k=5)")
-    for col in ("embedding", "mode", "Recall@1", "Recall@5", "MRR", "paraphrase R@5", "english R@5", "ms/query"):
+    for col in (
+        "embedding",
+        "mode",
+        "Recall@1",
+        "Recall@5",
+        "MRR",
+        "paraphrase R@5",
+        "english R@5",
+        "ms/query",
+    ):
         table.add_column(col)
     for emb in embeddings:
         with tempfile.TemporaryDirectory() as tmp:
@@ -68,7 +77,11 @@ def run_retrieval(embeddings: list[str]) -> None:
                 start = time.perf_counter()
                 for q in questions:
                     docs = ra.search(q["question"], k=5, mode=mode)
-                    ranks = [i for i, d in enumerate(docs) if _hit(d.metadata, d.page_content, q["targets"], ra.rubric)]
+                    ranks = [
+                        i
+                        for i, d in enumerate(docs)
+                        if _hit(d.metadata, d.page_content, q["targets"], ra.rubric)
+                    ]
                     first = ranks[0] + 1 if ranks else None
                     r1 += first == 1
                     r5 += first is not None
@@ -76,9 +89,16 @@ def run_retrieval(embeddings: list[str]) -> None:
                     by_style.setdefault(q["style"], []).append(int(first is not None))
                 elapsed = (time.perf_counter() - start) / len(questions) * 1000
                 n = len(questions)
-                table.add_row(emb, mode, f"{r1 / n:.3f}", f"{r5 / n:.3f}", f"{rr / n:.3f}",
-                              f"{statistics.mean(by_style.get('paraphrase', [0])):.3f}",
-                              f"{statistics.mean(by_style.get('english', [0])):.3f}", f"{elapsed:.0f}")
+                table.add_row(
+                    emb,
+                    mode,
+                    f"{r1 / n:.3f}",
+                    f"{r5 / n:.3f}",
+                    f"{rr / n:.3f}",
+                    f"{statistics.mean(by_style.get('paraphrase', [0])):.3f}",
+                    f"{statistics.mean(by_style.get('english', [0])):.3f}",
+                    f"{elapsed:.0f}",
+                )
     console.print(table)
 
 
@@ -102,13 +122,20 @@ def _qa_once(ra: ReviewAssistant, questions: list[dict]) -> dict[str, float]:
                 missed.append(q["id"])
         elif answer.answerable:
             false_answers.append(q["id"])
-    return {"key_citation_hit_rate": key_hits / answerable_n, "abstention_accuracy": correct_abstain / len(questions),
-            "quote_validity": valid / total_cites if total_cites else 1.0, "citations": total_cites,
-            "missed": missed, "false_answers": false_answers}  # type: ignore[dict-item]
+    return {
+        "key_citation_hit_rate": key_hits / answerable_n,
+        "abstention_accuracy": correct_abstain / len(questions),
+        "quote_validity": valid / total_cites if total_cites else 1.0,
+        "citations": total_cites,
+        "missed": missed,
+        "false_answers": false_answers,
+    }  # type: ignore[dict-item]
 
 
 def _guideline_ids(ra: ReviewAssistant) -> list[str]:
-    return sorted({d.metadata["doc_id"] for d in ra.index.snapshot().docs if d.metadata.get("kind") == "guideline"})
+    return sorted(
+        {d.metadata["doc_id"] for d in ra.index.snapshot().docs if d.metadata.get("kind") == "guideline"}
+    )
 
 
 def run_qa(sweep: bool) -> None:
@@ -118,16 +145,31 @@ def run_qa(sweep: bool) -> None:
         base = ReviewAssistant(_settings(Path(tmp)))
         base.index_paths()
         thresholds = [0.3, 0.35, 0.4, 0.45, 0.5] if sweep else [base.settings.abstain_threshold]
-        table = Table(title=f"Grounded Q&A, offline answerer ({n_ans} answerable, {len(questions) - n_ans} not)")
-        for col in ("abstain threshold", "key-citation hit", "abstention acc.", "quote validity", "citations",
-                    "missed (answerable)", "answered (unanswerable)"):
+        table = Table(
+            title=f"Grounded Q&A, offline answerer ({n_ans} answerable, {len(questions) - n_ans} not)"
+        )
+        for col in (
+            "abstain threshold",
+            "key-citation hit",
+            "abstention acc.",
+            "quote validity",
+            "citations",
+            "missed (answerable)",
+            "answered (unanswerable)",
+        ):
             table.add_column(col)
         for t in thresholds:
             ra = ReviewAssistant(base.settings.model_copy(update={"abstain_threshold": t}))
             m = _qa_once(ra, questions)
-            table.add_row(f"{t:.2f}", f"{m['key_citation_hit_rate']:.3f}", f"{m['abstention_accuracy']:.3f}",
-                          f"{m['quote_validity']:.3f}", str(m["citations"]), " ".join(m["missed"]) or "-",
-                          " ".join(m["false_answers"]) or "-")
+            table.add_row(
+                f"{t:.2f}",
+                f"{m['key_citation_hit_rate']:.3f}",
+                f"{m['abstention_accuracy']:.3f}",
+                f"{m['quote_validity']:.3f}",
+                str(m["citations"]),
+                " ".join(m["missed"]) or "-",
+                " ".join(m["false_answers"]) or "-",
+            )
     console.print(table)
 
 
@@ -135,18 +177,40 @@ def run_qa(sweep: bool) -> None:
 def run_assess() -> None:
     plans = sorted((DATA / "plans").glob("*.yaml"))
     table = Table(title=f"Offline drafter on {len(plans)} labelled plans (type: gold/detected, ? = unsure)")
-    for col in ("plan", "type", "presence acc.", "verdict acc.", "false meets", "evidence-page recall",
-                "citation validity", "injection flagged", "s/plan"):
+    for col in (
+        "plan",
+        "type",
+        "presence acc.",
+        "verdict acc.",
+        "false meets",
+        "evidence-page recall",
+        "citation validity",
+        "injection flagged",
+        "s/plan",
+    ):
         table.add_column(col)
-    tot = {"items": 0, "presence": 0, "exact": 0, "false_meets": 0, "gold_pages": 0, "found_pages": 0,
-           "cites": 0, "valid": 0, "seconds": 0.0}
+    tot = {
+        "items": 0,
+        "presence": 0,
+        "exact": 0,
+        "false_meets": 0,
+        "gold_pages": 0,
+        "found_pages": 0,
+        "cites": 0,
+        "valid": 0,
+        "seconds": 0.0,
+    }
     confusion: dict[tuple[str, str], int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(Path(tmp))
         for spec_path in plans:
             spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-            pdf = write_plan_pdf(Path(tmp) / spec["file"], spec["pages"], title=spec.get("title"),
-                                 scanned_pages=spec.get("scanned_pages", []))
+            pdf = write_plan_pdf(
+                Path(tmp) / spec["file"],
+                spec["pages"],
+                title=spec.get("title"),
+                scanned_pages=spec.get("scanned_pages", []),
+            )
             start = time.perf_counter()
             doc = parse_pdf(pdf, settings=settings)
             result = assess_document(doc, settings=settings, plan_type=spec["plan_type"])
@@ -160,27 +224,47 @@ def run_assess() -> None:
                 s["items"] += 1
                 s["presence"] += (gv in NOT_ADDRESSED) == (item.verdict in NOT_ADDRESSED)
                 s["exact"] += gv == item.verdict
-                s["false_meets"] += item.verdict == Verdict.meets and gv in {Verdict.does_not_meet, Verdict.not_addressed}
+                s["false_meets"] += item.verdict == Verdict.meets and gv in {
+                    Verdict.does_not_meet,
+                    Verdict.not_addressed,
+                }
                 cited = {c.page for c in item.citations}
                 s["gold_pages"] += len(g["pages"])
                 s["found_pages"] += len(set(g["pages"]) & cited)
                 for c in item.citations:
                     s["cites"] += 1
                     s["valid"] += quote_on_page(doc, c.page, None, c.quote)
-                confusion[(gv.value, item.verdict.value)] = confusion.get((gv.value, item.verdict.value), 0) + 1
+                confusion[(gv.value, item.verdict.value)] = (
+                    confusion.get((gv.value, item.verdict.value), 0) + 1
+                )
             s["seconds"] = seconds
             for k in tot:
                 tot[k] += s[k]
             flagged = any("指示" in w or "injection" in w for w in result.warnings)
-            table.add_row(spec["file"], f"{spec['plan_type']}/{detected.plan_type}{'' if detected.confident else '?'}", f"{s['presence'] / s['items']:.2f}",
-                          f"{s['exact'] / s['items']:.2f}", str(s["false_meets"]),
-                          f"{s['found_pages'] / s['gold_pages']:.2f}" if s["gold_pages"] else "-",
-                          f"{s['valid'] / s['cites']:.2f}" if s["cites"] else "-",
-                          ("yes" if flagged else "NO") if spec.get("injection_pages") else ("FALSE" if flagged else "-"),
-                          f"{seconds:.1f}")
-    table.add_row("ALL", "", f"{tot['presence'] / tot['items']:.3f}", f"{tot['exact'] / tot['items']:.3f}",
-                  str(tot["false_meets"]), f"{tot['found_pages'] / tot['gold_pages']:.3f}",
-                  f"{tot['valid'] / tot['cites']:.3f}", "", f"{tot['seconds'] / len(plans):.1f}")
+            table.add_row(
+                spec["file"],
+                f"{spec['plan_type']}/{detected.plan_type}{'' if detected.confident else '?'}",
+                f"{s['presence'] / s['items']:.2f}",
+                f"{s['exact'] / s['items']:.2f}",
+                str(s["false_meets"]),
+                f"{s['found_pages'] / s['gold_pages']:.2f}" if s["gold_pages"] else "-",
+                f"{s['valid'] / s['cites']:.2f}" if s["cites"] else "-",
+                ("yes" if flagged else "NO")
+                if spec.get("injection_pages")
+                else ("FALSE" if flagged else "-"),
+                f"{seconds:.1f}",
+            )
+    table.add_row(
+        "ALL",
+        "",
+        f"{tot['presence'] / tot['items']:.3f}",
+        f"{tot['exact'] / tot['items']:.3f}",
+        str(tot["false_meets"]),
+        f"{tot['found_pages'] / tot['gold_pages']:.3f}",
+        f"{tot['valid'] / tot['cites']:.3f}",
+        "",
+        f"{tot['seconds'] / len(plans):.1f}",
+    )
     console.print(table)
     conf = Table(title="Confusion (gold → predicted)")
     preds = [v.value for v in Verdict]
