@@ -33,6 +33,8 @@ from .textnorm import nfkc, squash
 
 NOT_FOUND_GUIDELINE = "ガイドラインに記載がありません。"
 NOT_FOUND_WITH_PLAN = "ガイドラインおよび計画書に該当する記載がありません。"
+NOTICE_UNAVAILABLE = "（注意：LLMを使えないためオフライン回答です：{reason}）\n"
+NOTICE_UNVERIFIED = "（注意：LLMの回答に検証できる引用がなかったため、オフライン回答を表示します）\n"
 # Words every question about this domain shares; they say nothing about which passage answers.
 _GENERIC = {
     "要件",
@@ -472,17 +474,13 @@ def llm_answer(question: str, ctx: AnswerContext) -> Answer:
             ctx.settings, messages, LLMAnswer, lambda o: _check_llm_answer(o, keyed, ctx)
         )
     except (LLMUnavailableError, PlanEndpointNotAllowedError) as exc:
-        return offline_answer(question, ctx, notice=f"（注意：LLMを使えないためオフライン回答です：{exc}）\n")
+        return offline_answer(question, ctx, notice=NOTICE_UNAVAILABLE.format(reason=exc))
     if not obj.answerable:
         not_found = NOT_FOUND_WITH_PLAN if ctx.plan_ids else NOT_FOUND_GUIDELINE
         return Answer(answer=not_found, answerable=False, backend=llm.backend_name(ctx.settings))
     assembled = _assemble(obj, keyed, ctx)
     if assembled is None:
-        return offline_answer(
-            question,
-            ctx,
-            notice="（注意：LLMの回答に検証できる引用がなかったため、オフライン回答を表示します）\n",
-        )
+        return offline_answer(question, ctx, notice=NOTICE_UNVERIFIED)
     return assembled
 
 
@@ -503,7 +501,7 @@ def stream_llm_answer(question: str, ctx: AnswerContext) -> Iterator[str | Answe
             text += delta
             yield delta
     except (LLMUnavailableError, PlanEndpointNotAllowedError) as exc:
-        yield offline_answer(question, ctx, notice=f"（注意：LLMを使えないためオフライン回答です：{exc}）\n")
+        yield offline_answer(question, ctx, notice=NOTICE_UNAVAILABLE.format(reason=exc))
         return
     yield _verify_streamed(text, keyed, question, ctx)
 
@@ -521,9 +519,5 @@ def _verify_streamed(text: str, keyed: dict[str, Document], question: str, ctx: 
     obj = LLMAnswer(answerable=bool(citations), answer=text, citations=citations)
     assembled = _assemble(obj, keyed, ctx) if citations else None
     if assembled is None:
-        return offline_answer(
-            question,
-            ctx,
-            notice="（注意：LLMの回答に検証できる引用がなかったため、オフライン回答を表示します）\n",
-        )
+        return offline_answer(question, ctx, notice=NOTICE_UNVERIFIED)
     return assembled

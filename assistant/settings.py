@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=2048, description="Cap on generated tokens per call")
     llm_allowed_hosts: list[str] = Field(
         default_factory=list,
-        description="Non-loopback hosts allowed to receive plan text (plans are confidential).",
+        description="Non-loopback endpoints allowed to receive plan text: base URLs or host names.",
     )
 
     # UI / auth
@@ -127,11 +127,20 @@ class Settings(BaseSettings):
         return (urlparse(self.llm_base_url).hostname or "") in LOOPBACK_HOSTS
 
     def llm_may_receive_plans(self) -> bool:
-        """Plans are confidential: only loopback endpoints or hosts the user listed may see them."""
+        """Plans are confidential: only loopback endpoints, or endpoints the user listed (a base URL
+        such as ``https://my-aoai.openai.azure.com/`` or a bare host name), may see them."""
         if self.llm_endpoint_is_local():
             return True
-        host = urlparse(self.llm_base_url).hostname if self.llm_base_url else "api.openai.com"
-        return host in self.llm_allowed_hosts
+        url = self.llm_base_url or "https://api.openai.com/v1"
+        host = urlparse(url).hostname or ""
+        for allowed in self.llm_allowed_hosts:
+            if "://" in allowed:
+                base, prefix = url.rstrip("/"), allowed.rstrip("/")
+                if base == prefix or base.startswith(prefix + "/"):
+                    return True
+            elif host == allowed:
+                return True
+        return False
 
 
 @lru_cache(maxsize=1)

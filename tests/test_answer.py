@@ -240,3 +240,20 @@ def test_settings_from_env_select_the_llm(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("RA_LLM_ALLOWED_HOSTS", '["api.example.jp"]')
     s = Settings(data_dir=tmp_path)
     assert s.llm_enabled and s.llm_may_receive_plans() and s.llm_allowed_hosts == ["api.example.jp"]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "allowed", "ok"),
+    [
+        ("https://aoai.example.jp/openai", ["https://aoai.example.jp/openai"], True),
+        ("https://aoai.example.jp/openai", ["https://aoai.example.jp/other"], False),
+        ("https://aoai.example.jp/openai-x", ["https://aoai.example.jp/openai"], False),
+        ("https://aoai.example.jp/openai", ["aoai.example.jp"], True),
+        ("http://localhost:11434/v1", [], True),
+        (None, [], False),
+        ("https://evil.example.com/v1", ["aoai.example.jp"], False),
+    ],
+)
+def test_plan_endpoint_allow_list(base_url: str | None, allowed: list[str], ok: bool) -> None:
+    s = Settings(llm_model="m", llm_base_url=base_url, llm_allowed_hosts=allowed)
+    assert s.llm_may_receive_plans() is ok
