@@ -63,10 +63,16 @@ _TYPE_PATTERNS: dict[str, re.Pattern[str]] = {
     "C": re.compile(r"地場産業成長プラン|地場産業プラン"),
     "A": re.compile(r"戦略産業クラスター|プロジェクト提案"),
 }
+#: Vocabulary of each type as the guideline defines it (B: クラスター, 重点支援, 中堅企業, 複数自治体;
+#: C: 地域資源 such as 農林水産・食品, 観光, 伝産品, with 付加価値向上 and 販路開拓).
 _TYPE_WORDING: dict[str, re.Pattern[str]] = {
-    "A": re.compile(r"戦略分野|大規模投資|官民投資ロードマップ|関係省庁|半導体|インフラ整備"),
-    "B": re.compile(r"クラスター|中核企業|誘致|サプライチェーン|バリューチェーン|輸出|中堅企業"),
-    "C": re.compile(r"地域資源|地場|伝統|伝産品|農林水産|特産|観光|販路開拓|工芸|酒造|フランチャイズ"),
+    "A": re.compile(r"戦略分野|大規模投資|官民投資ロードマップ|関係省庁|日本成長戦略|インフラ整備|拠点整備"),
+    "B": re.compile(
+        r"クラスター|中核企業|重点支援|中堅企業|複数自治体|サプライチェーン|バリューチェーン|誘致|外貨"
+    ),
+    "C": re.compile(
+        r"地域資源|地場|農林水産|水産|農産|林産|食品|特産|観光|伝産品|伝統|工芸|酒造|販路|付加価値向上|フランチャイズ"
+    ),
 }
 
 
@@ -77,7 +83,11 @@ class TypeDetection(BaseModel):
 
 
 def detect_plan_type(doc: ParsedDocument) -> TypeDetection:
-    """Title and first page decide; wording alone only suggests, and says so."""
+    """Title and first page decide; wording alone only suggests, and says so.
+
+    Wording counts distinct terms, not occurrences, so one word repeated (誘致は行わない …) cannot
+    outweigh a plan's overall vocabulary.
+    """
     head = nfkc(doc.title + "\n" + (doc.pages[0].text if doc.pages else ""))
     body = nfkc("\n".join(p.text for p in doc.pages))
     head_hits = {t: len(p.findall(head)) for t, p in _TYPE_PATTERNS.items()}
@@ -91,7 +101,7 @@ def detect_plan_type(doc: ParsedDocument) -> TypeDetection:
                 confident=where == "表題・1頁目" or ranked[1][1] == 0,  # type: ignore[arg-type]
                 reason=f"{where}の「{_TYPE_PATTERNS[t].pattern.split('|')[0]}」の記載から判定",
             )
-    wording = {t: len(p.findall(body)) for t, p in _TYPE_WORDING.items()}
+    wording = {t: len(set(p.findall(body))) for t, p in _TYPE_WORDING.items()}
     best = max(("B", "C", "A"), key=lambda t: wording[t])
     return TypeDetection(
         plan_type=best,
