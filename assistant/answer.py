@@ -10,6 +10,8 @@ endpoint failure falls back to the offline answer with a visible notice.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -272,6 +274,27 @@ def _where(c: Citation) -> str:
     return f"{c.source} {c.page}頁" if c.page is not None else f"{c.source}「{c.section}」"
 
 
+_PLAN_EVIDENCE: OrderedDict[tuple[str, int, int, str], PlanEvidence] = OrderedDict()
+_PLAN_EVIDENCE_SIZE = 8
+_PLAN_EVIDENCE_LOCK = threading.Lock()
+
+
+def _plan_evidence(doc: ParsedDocument, ctx: AnswerContext) -> PlanEvidence:
+    """Embedding a plan's chunks costs seconds for a long plan; a reviewer asks several questions
+    about the same plan in a row, so keep the last few prepared."""
+    s = ctx.settings
+    key = (doc.doc_id, s.chunk_size, s.chunk_overlap, s.embedding)
+    with _PLAN_EVIDENCE_LOCK:
+        if key not in _PLAN_EVIDENCE:
+            _PLAN_EVIDENCE[key] = PlanEvidence.build(
+                doc, s, ctx.retriever.store.embeddings, find_injections(doc)
+            )
+            while len(_PLAN_EVIDENCE) > _PLAN_EVIDENCE_SIZE:
+                _PLAN_EVIDENCE.popitem(last=False)
+        _PLAN_EVIDENCE.move_to_end(key)
+        return _PLAN_EVIDENCE[key]
+
+
 def _criterion_answer(
     question: str, criteria: list[Criterion], ctx: AnswerContext, notice: str
 ) -> Answer | None:
@@ -279,9 +302,7 @@ def _criterion_answer(
     evidence and the offline draft verdict, all quoted verbatim."""
     assert ctx.plan_doc is not None
     snapshot = ctx.retriever.store.snapshot()
-    plan = PlanEvidence.build(
-        ctx.plan_doc, ctx.settings, ctx.retriever.store.embeddings, find_injections(ctx.plan_doc)
-    )
+    plan = _plan_evidence(ctx.plan_doc, ctx)
     citations: list[Citation] = []
     lines = [notice + "該当する記載は次のとおりです（原文の引用）。"]
     for c in criteria:

@@ -11,7 +11,6 @@ hallucinating model nor an injected instruction can produce an unsupported ``mee
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +54,6 @@ MAX_CITATIONS = 3
 #: Cosine similarity to the criterion above which a sentence with one shared keyword counts as
 #: being about the criterion (two shared keywords always do).
 DENSE_RELEVANT = 0.15
-#: Shorter sentences are usually headings: they show a topic is addressed but state nothing.
-HEADING_CHARS = 14
 
 _TYPE_PATTERNS: dict[str, re.Pattern[str]] = {
     "B": re.compile(r"地域産業クラスター計画|地域産業クラスター"),
@@ -592,9 +589,3 @@ def assess_pdf(
         backend=backend,
         settings=settings,
     )
-
-
-def timed_assess(path: Path, **kwargs) -> tuple[Assessment, float]:
-    start = time.perf_counter()
-    result = assess_pdf(path, **kwargs)
-    return result, time.perf_counter() - start

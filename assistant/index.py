@@ -53,11 +53,6 @@ class Scope(BaseModel):
             return {"doc_id": "__none__"}
         return clauses[0] if len(clauses) == 1 else {"$or": clauses}
 
-    def allows(self, meta: dict) -> bool:
-        if meta.get("kind") == "guideline":
-            return self.guidelines
-        return meta.get("doc_id") in self.plan_ids
-
 
 class _ChromaEF(EmbeddingFunction[Documents]):
     """Adapter so the collection never falls back to Chroma's downloading default."""
@@ -251,10 +246,6 @@ class VectorIndex(ChunkStore):
             )
         self.invalidate()
         return len(prepared)
-
-    def delete_source(self, source_key: str) -> None:
-        self.collection.delete(where={"source_key": source_key})
-        self.invalidate()
 
     # -- reading ---------------------------------------------------------------------------
     def count(self) -> int:

@@ -121,3 +121,8 @@ def test_http_mode_against_a_real_chroma_server(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_hybrid_retriever_works_as_a_langchain_runnable(ra: ReviewAssistant) -> None:
+    docs = ra.retriever(Scope(), k=2).invoke("外部依存性")
+    assert len(docs) == 2 and all("score" in d.metadata for d in docs)
