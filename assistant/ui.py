@@ -355,7 +355,8 @@ class Handlers:
         return (
             header_markdown(user, self.ra, local=self.users is None),
             gr.update(choices=self._scope_choices(subs), value=GUIDELINES_ONLY),
-            gr.update(choices=self._sub_choices(subs), value=None),
+            # Open the newest submission, so a first-time user sees a real draft at once.
+            gr.update(choices=self._sub_choices(subs), value=str(subs[-1].id) if subs else None),
             gr.update(value=user.prefecture or "", interactive=reviewer),
             pref_note,
             gr.update(visible=reviewer),
@@ -837,7 +838,7 @@ def build_app(ra: ReviewAssistant, users: UserStore | None, export_dir: Path) ->
         ]
         demo.load(
             h.on_load, None, [header, scope, sub_dd, pref_box, pref_note, decide_group, batch_tab], **private
-        )
+        ).then(h.load_submission, [sub_dd], review_outputs, **private)
 
         ask_event = {
             "fn": h.ask,
