@@ -34,7 +34,7 @@ from .settings import Settings
 from .textnorm import nfkc, squash
 
 NOT_FOUND_GUIDELINE = "ガイドラインに記載がありません。"
-NOT_FOUND_WITH_PLAN = "ガイドラインおよび計画書に該当する記載がありません。"
+NOT_FOUND_WITH_PLAN = "ガイドラインに記載がありません（計画書にも該当する記載は見つかりませんでした）。"
 NOTICE_UNAVAILABLE = "（注意：LLMを使えないためオフライン回答です：{reason}）\n"
 NOTICE_UNVERIFIED = "（注意：LLMの回答に検証できる引用がなかったため、オフライン回答を表示します）\n"
 # Words every question about this domain shares; they say nothing about which passage answers.
