@@ -279,12 +279,22 @@ def _cue_names(cues: set[str]) -> str:
     return "、".join(CUE_LABELS_JA[c] for c in sorted(cues) if c in CUE_LABELS_JA) or "なし"
 
 
+_DEPENDENCY_WORD = re.compile(
+    r"依存|一社|1社|単一|特定の(?:取引先|販売先|企業|者)|フランチャイ|FC本部|輸入|海外製|独占|専属|OEM"
+)
+_CLAUSE_SPLIT = re.compile(r"[、，,。]")
+
+
 def _dependency_signals(evidence: list[Evidence]) -> str:
-    risks = sorted({m.group(0) for e in evidence for m in DEPENDENCY_RISK.finditer(nfkc(e.text))})
-    mitig = sorted({m.group(0) for e in evidence for m in MITIGATION.finditer(nfkc(e.text))})
+    """Risk shares count only in a clause about dependence: 「国内調達率を90％へ引き上げる」 is a
+    mitigation target, while 「売上の9割を一社に依存」 is a risk."""
+    clauses = [c for e in evidence for c in _CLAUSE_SPLIT.split(nfkc(e.text)) if c]
+    risky = [c for c in clauses if _DEPENDENCY_WORD.search(c) and not MITIGATION.search(c)]
+    risks = sorted({m.group(0) for c in risky for m in DEPENDENCY_RISK.finditer(c)})
+    mitig = sorted({m.group(0) for c in clauses for m in MITIGATION.finditer(c)})
     parts = []
     if risks:
-        strong = any(DEPENDENCY_RISK_SHARE.search(nfkc(e.text)) for e in evidence)
+        strong = any(DEPENDENCY_RISK_SHARE.search(c) for c in risky)
         parts.append(
             f"依存のリスク要因：{'、'.join(risks[:5])}"
             + ("（特定先への高い集中を示す記載あり）" if strong else "")
