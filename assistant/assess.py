@@ -282,7 +282,7 @@ def _cue_names(cues: set[str]) -> str:
 _DEPENDENCY_WORD = re.compile(
     r"依存|一社|1社|単一|特定の(?:取引先|販売先|企業|者)|フランチャイ|FC本部|輸入|海外製|独占|専属|OEM"
 )
-_CLAUSE_SPLIT = re.compile(r"[、，,。]")
+_CLAUSE_SPLIT = re.compile(r"が、|ものの、|。|；|;")
 
 
 def _dependency_signals(evidence: list[Evidence]) -> str:
