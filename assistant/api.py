@@ -21,7 +21,7 @@ from .assess import assess_document
 from .errors import AccessDeniedError, IngestError, NotFoundError
 from .export import export_submission
 from .index import Scope, VectorIndex
-from .ingest import chunk_document, iter_corpus_files, parse_file, parse_pdf
+from .ingest import chunk_document, content_hash, iter_corpus_files, parse_file, parse_pdf
 from .models import CLI_USER, Answer, Assessment, ParsedDocument, PlanType, User, Verdict
 from .retrieve import HybridRetriever, Mode
 from .review_store import ItemView, ReviewStore, SubmissionSummary, SubmissionView
@@ -98,9 +98,9 @@ class ReviewAssistant:
         if not user.prefecture or summary.prefecture != user.prefecture:
             raise AccessDeniedError(f"この提出物（{summary.id}）を閲覧する権限がありません / access denied")
 
-    def _keep_pdf(self, path: Path, content_hash: str) -> Path:
+    def _keep_pdf(self, path: Path, digest: str) -> Path:
         """Saved submissions keep their own copy, so pages can be shown after the upload is gone."""
-        target = self.settings.data_dir / "plans" / f"{content_hash}.pdf"
+        target = self.settings.data_dir / "plans" / f"{digest}.pdf"
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
@@ -239,18 +239,20 @@ class ReviewAssistant:
             if prefecture not in (None, user.prefecture):
                 raise AccessDeniedError("他の都道府県として登録することはできません / access denied")
             prefecture = user.prefecture
-        doc = parse_pdf(pdf, kind="plan", settings=self.settings)
+        # Only the content hash is needed: re-parsing (and re-OCRing) the PDF here would double
+        # the cost of every saved assessment, batch --save included.
+        digest = content_hash(pdf.read_bytes())
         if user.role == "prefecture":
             # The same bytes reuse a submission; without this, re-uploading another prefecture's
             # PDF would move that submission, decisions included, into the uploader's prefecture.
             for existing in self.reviews.list_submissions():
-                if existing.content_hash == doc.doc_id:
+                if existing.content_hash == digest:
                     self._check_submission_access(user, existing)
-        kept = self._keep_pdf(pdf, doc.doc_id)
+        kept = self._keep_pdf(pdf, digest)
         model = self.settings.llm_model if assessment.backend.startswith("llm:") else None
         return self.reviews.save_assessment(
             assessment,
-            content_hash=doc.doc_id,
+            content_hash=digest,
             prefecture=prefecture,
             model=model,
             pdf_path=str(kept),

@@ -43,29 +43,22 @@ def backend_name(settings: Settings) -> str:
 
 def make_chat_model(settings: Settings, *, streaming: bool = False) -> BaseChatModel:
     """Temperature 0 because reviewers must be able to reproduce what the assistant told them."""
-    api_key = settings.llm_api_key or _PLACEHOLDER_API_KEY
+    common: dict[str, Any] = {
+        "api_key": settings.llm_api_key or _PLACEHOLDER_API_KEY,
+        "temperature": 0,
+        "timeout": settings.llm_timeout,
+        "max_retries": settings.llm_max_retries,
+        "max_tokens": settings.llm_max_tokens,
+        "streaming": streaming,
+    }
     if settings.llm_provider == "azure":
         return AzureChatOpenAI(
             azure_endpoint=settings.llm_base_url,
             api_version=settings.llm_api_version,
             azure_deployment=settings.llm_model,
-            api_key=api_key,
-            temperature=0,
-            timeout=settings.llm_timeout,
-            max_retries=settings.llm_max_retries,
-            max_tokens=settings.llm_max_tokens,
-            streaming=streaming,
+            **common,
         )
-    return ChatOpenAI(
-        model=settings.llm_model or "",
-        base_url=settings.llm_base_url,
-        api_key=api_key,
-        temperature=0,
-        timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
-        max_tokens=settings.llm_max_tokens,
-        streaming=streaming,
-    )
+    return ChatOpenAI(model=settings.llm_model or "", base_url=settings.llm_base_url, **common)
 
 
 def ensure_plan_allowed(settings: Settings) -> None:
