@@ -79,3 +79,11 @@ def strong_b_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # --- end core fixtures -------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--snapshot-update",
+        action="store_true",
+        help="rewrite tests/snapshots from the current outputs instead of comparing with them",
+    )
