@@ -26,5 +26,5 @@ evals:
 	$(VENV)/bin/python -m evals.run
 
 bench:
-	$(VENV)/bin/python benchmarks/ingest.py
-	$(VENV)/bin/python benchmarks/batch.py
+	$(VENV)/bin/python -m benchmarks.ingest
+	$(VENV)/bin/python -m benchmarks.batch

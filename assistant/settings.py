@@ -8,6 +8,7 @@ configured in one place, and tests build a ``Settings`` directly.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -22,9 +23,39 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+REPO_ROOT = PACKAGE_DIR.parent
+#: Where ``pip install`` puts the prompts, the bundled guideline, the demo sample and the labelled
+#: plans (copied there from the checkout's top-level folders at build time; see setup.py).
+BUNDLED_DIR = PACKAGE_DIR / "_bundled"
+
+
+def in_checkout() -> bool:
+    """Running from a source checkout (editable install or plain path), not from an installed wheel."""
+    return (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "prompts").is_dir()
+
+
+def bundled_path(*parts: str) -> Path:
+    """A shipped resource: the wheel's copy when installed, the checkout's own folder otherwise."""
+    return REPO_ROOT.joinpath(*parts) if in_checkout() else BUNDLED_DIR.joinpath(*parts)
+
+
+def _default_data_dir() -> Path:
+    """``./data`` beside the checkout, as the README says; an installed copy keeps data per user."""
+    if in_checkout():
+        return REPO_ROOT / "data"
+    return Path.home() / ".local" / "share" / "review-assistant"
+
+
+def is_loopback_host(host: str) -> bool:
+    """Names and addresses of this machine only: ``localhost``, 127.0.0.0/8 and ::1."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _config_file() -> Path:
@@ -36,9 +67,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RA_", env_nested_delimiter="__", extra="ignore")
 
-    data_dir: Path = Field(default=REPO_ROOT / "data", description="Chroma, BM25, review store, users")
-    corpus_dir: Path = Field(default=REPO_ROOT / "corpus" / "guidelines")
-    prompts_dir: Path = Field(default=REPO_ROOT / "prompts")
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Chroma, review store, users")
+    corpus_dir: Path = Field(default_factory=lambda: bundled_path("corpus", "guidelines"))
+    prompts_dir: Path = Field(default_factory=lambda: bundled_path("prompts"))
+    samples_dir: Path = Field(default_factory=lambda: bundled_path("corpus", "samples"))
+    eval_plans_dir: Path = Field(default_factory=lambda: bundled_path("evals", "data", "plans"))
     rubric_file: Path = Field(default=PACKAGE_DIR / "data" / "rubric.yaml")
 
     # Index
@@ -124,7 +157,7 @@ class Settings(BaseSettings):
         """A missing base URL means api.openai.com, which is not local."""
         if not self.llm_base_url:
             return False
-        return (urlparse(self.llm_base_url).hostname or "") in LOOPBACK_HOSTS
+        return is_loopback_host(urlparse(self.llm_base_url).hostname or "")
 
     def llm_may_receive_plans(self) -> bool:
         """Plans are confidential: only loopback endpoints, or endpoints the user listed (a base URL

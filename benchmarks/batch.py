@@ -6,8 +6,8 @@ start-up and model loading are counted the way an office would pay for them. The
 every plan is also compared byte for byte with the naive run's, so a speed-up can never hide a
 change in results.
 
-    python benchmarks/batch.py            # 20 plans
-    python benchmarks/batch.py --n 100    # the product target
+    python -m benchmarks.batch            # 20 plans
+    python -m benchmarks.batch --n 100    # the product target
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.pdfgen import synthetic_plan_pages, write_plan_pdf
+from tests.support.pdfgen import synthetic_plan_pages, write_plan_pdf
 
 TARGET_PLANS = 100
 TARGET_SECONDS = 300.0
@@ -29,7 +29,7 @@ TARGET_SECONDS = 300.0
 
 def _cli() -> list[str]:
     script = Path(sys.executable).with_name("review-assistant")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.apps.cli.main"]
 
 
 def generate(folder: Path, n: int, pages: int) -> list[Path]:

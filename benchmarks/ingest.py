@@ -1,6 +1,6 @@
 """Ingest and retrieval benchmark (offline, 2 cores).
 
-    python benchmarks/ingest.py [--pages 50] [--chunks 10000] [--queries 200]
+    python -m benchmarks.ingest [--pages 50] [--chunks 10000] [--queries 200]
 
 Reports, all measured in this run:
 - whole ingest of a generated N-page Japanese plan PDF (parse + chunk + embed + Chroma add);
@@ -18,12 +18,13 @@ import time
 from pathlib import Path
 
 from assistant.api import ReviewAssistant
-from assistant.embeddings import get_embeddings
-from assistant.index import Scope, embedding_text
-from assistant.ingest import chunk_document, parse_pdf
-from assistant.models import PageText, ParsedDocument
-from assistant.pdfgen import synthetic_plan_pages, write_plan_pdf
+from assistant.domain.models import PageText, ParsedDocument
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.pdf import parse_pdf
+from assistant.search.embeddings import get_embeddings
+from assistant.search.stores import Scope
 from assistant.settings import Settings
+from tests.support.pdfgen import synthetic_plan_pages, write_plan_pdf
 
 
 def _timed(fn):  # noqa: ANN001, ANN202
@@ -39,9 +40,9 @@ def bench_ingest(tmp: Path, pages: int) -> None:
     ra = ReviewAssistant(settings)
     ra.index.count()
     _, whole = _timed(lambda: ra.index_plan(pdf))
-    doc, extract = _timed(lambda: parse_pdf(pdf, settings=settings))
+    doc, extract = _timed(lambda: parse_pdf(pdf, kind="plan", settings=settings))
     chunks = chunk_document(doc, settings)
-    texts = [embedding_text(c) for c in chunks]
+    texts = [c.embedding_text() for c in chunks]
     _, embed = _timed(lambda: get_embeddings(settings).embed_documents(texts))
     print(
         f"## Ingest of a generated {pages}-page plan ({len(chunks)} chunks, {sum(len(p.text) for p in doc.pages)} chars)"
@@ -72,7 +73,7 @@ def bench_retrieval(tmp: Path, n_chunks: int, n_queries: int) -> None:
             kind="plan",
             pages=[PageText(page=i + 1, raw=p, text=p) for i, p in enumerate(pages)],
         )
-        total += ra.index.add_document(doc, chunk_document(doc, settings))
+        total += ra.index_document(doc, chunk_document(doc, settings))
         plan_ids.append(doc.doc_id)
         seed += 1
     build = time.perf_counter() - start

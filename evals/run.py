@@ -18,14 +18,15 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.api import ReviewAssistant
-from assistant.assess import assess_document, detect_plan_type
-from assistant.citations import quote_on_page, verify_citation
-from assistant.ingest import parse_pdf
-from assistant.models import Verdict
-from assistant.pdfgen import write_plan_pdf
-from assistant.rubric import Rubric
+from assistant.assess.plan_type import detect_plan_type
+from assistant.domain.chunks import Chunk
+from assistant.domain.models import Verdict
+from assistant.domain.rubric import Rubric
+from assistant.ingest.pdf import parse_pdf
 from assistant.settings import Settings
-from assistant.textnorm import squash
+from assistant.text.grounding import quote_on_page, verify_citation
+from assistant.text.normalize import squash
+from tests.support.pdfgen import write_plan_pdf
 
 DATA = Path(__file__).resolve().parent / "data"
 console = Console()
@@ -36,14 +37,14 @@ def _load(name: str) -> list[dict]:
     return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["questions"]
 
 
-def _hit(doc_meta: dict, text: str, targets: list, rubric: Rubric) -> bool:
+def _hit(chunk: Chunk, targets: list, rubric: Rubric) -> bool:
     for t in targets:
         if isinstance(t, dict):
-            if doc_meta.get("section") == t["section"]:
+            if chunk.section == t["section"]:
                 return True
         else:
             c = rubric.get(t)
-            if doc_meta.get("section") == c.section and squash(c.text) in squash(text):
+            if chunk.section == c.section and squash(c.text) in squash(chunk.text):
                 return True
     return False
 
@@ -80,7 +81,7 @@ def run_retrieval(embeddings: list[str]) -> None:
                     ranks = [
                         i
                         for i, d in enumerate(docs)
-                        if _hit(d.metadata, d.page_content, q["targets"], ra.rubric)
+                        if _hit(d.chunk, q["targets"], ra.rubric)
                     ]
                     first = ranks[0] + 1 if ranks else None
                     r1 += first == 1
@@ -134,7 +135,7 @@ def _qa_once(ra: ReviewAssistant, questions: list[dict]) -> dict[str, float]:
 
 def _guideline_ids(ra: ReviewAssistant) -> list[str]:
     return sorted(
-        {d.metadata["doc_id"] for d in ra.index.snapshot().docs if d.metadata.get("kind") == "guideline"}
+        {c.doc_id for c in ra.index.snapshot().chunks if c.kind == "guideline"}
     )
 
 
@@ -212,10 +213,10 @@ def run_assess() -> None:
                 scanned_pages=spec.get("scanned_pages", []),
             )
             start = time.perf_counter()
-            doc = parse_pdf(pdf, settings=settings)
-            result = assess_document(doc, settings=settings, plan_type=spec["plan_type"])
+            doc = parse_pdf(pdf, kind="plan", settings=settings)
+            result = ReviewAssistant(settings).assess(pdf, plan_type=spec["plan_type"])
             seconds = time.perf_counter() - start
-            detected = detect_plan_type(doc)
+            detected = detect_plan_type(doc, ReviewAssistant(settings).rubric)
             gold = spec["gold"]
             s = {k: 0 for k in tot}
             for item in result.items:

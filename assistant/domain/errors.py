@@ -84,3 +84,15 @@ class ConflictError(ReviewAssistantError):
 
 class NotFoundError(ReviewAssistantError):
     code = "not_found"
+
+
+class PromptTemplateError(ReviewAssistantError):
+    """A prompt file is missing or its placeholders do not match what the code fills in."""
+
+    code = "prompt"
+
+
+class InvalidRequestError(ReviewAssistantError):
+    """A request the rules refuse whoever makes it (an override without a reason …)."""
+
+    code = "invalid"

@@ -1,7 +1,8 @@
 """Data shapes shared by the library, CLI, UI and JSON output.
 
 The JSON contracts of ``ask --json`` and ``assess --json`` are these models serialised, so field
-names here are part of the public interface: change them only with the contract.
+names here are part of the public interface: change them only with the contract. Fields marked
+``exclude=True`` are typed companions for in-process callers (the UI) and never reach the JSON.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from .notices import Notice
 
 
 class Verdict(StrEnum):
@@ -20,25 +23,6 @@ class Verdict(StrEnum):
     not_applicable = "not_applicable"
     needs_review = "needs_review"
 
-
-VERDICT_LABELS_JA: dict[Verdict, str] = {
-    Verdict.meets: "満たす",
-    Verdict.partially_meets: "一部満たす",
-    Verdict.does_not_meet: "満たさない",
-    Verdict.not_addressed: "記載なし",
-    Verdict.not_applicable: "対象外",
-    Verdict.needs_review: "要確認",
-}
-
-#: Short codes for summary sheets where a cell must stay narrow.
-VERDICT_CODES: dict[Verdict, str] = {
-    Verdict.meets: "○",
-    Verdict.partially_meets: "△",
-    Verdict.does_not_meet: "×",
-    Verdict.not_addressed: "－",
-    Verdict.not_applicable: "対象外",
-    Verdict.needs_review: "要確認",
-}
 
 #: Verdicts that claim something about the plan and therefore need verified evidence.
 EVIDENCE_VERDICTS = frozenset({Verdict.meets, Verdict.partially_meets, Verdict.does_not_meet})
@@ -65,6 +49,9 @@ class Assessment(BaseModel):
     backend: str = Field(description="'offline' or 'llm:<model>'")
     warnings: list[str] = Field(default_factory=list)
     items: list[ChecklistItem]
+    notices: list[Notice] = Field(
+        default_factory=list, exclude=True, description="The warnings, typed (same order and text)"
+    )
 
 
 class Citation(BaseModel):
@@ -74,11 +61,36 @@ class Citation(BaseModel):
     quote: str
 
 
+class AnswerPart(BaseModel):
+    """One line of an answer, typed, so a screen can lay it out without parsing the answer text.
+
+    ``citation`` is the 0-based index into :attr:`Answer.citations` of the quote the part shows.
+    """
+
+    kind: Literal["notice", "lead", "heading", "quote", "verdict", "note", "sentence"]
+    text: str
+    citation: int | None = None
+
+
 class Answer(BaseModel):
     answer: str
     answerable: bool
     backend: str
     citations: list[Citation] = Field(default_factory=list)
+    parts: list[AnswerPart] = Field(default_factory=list, exclude=True)
+    notices: list[Notice] = Field(
+        default_factory=list, exclude=True, description="Warnings about a plan the answer quotes"
+    )
+
+
+class AnswerDelta(BaseModel):
+    """Text an LLM has written so far, shown as provisional until the verified :class:`Answer` arrives."""
+
+    text: str
+
+
+#: What a streamed answer yields: deltas while the model writes, then exactly one final Answer.
+StreamEvent = AnswerDelta | Answer
 
 
 class PageText(BaseModel):
@@ -100,7 +112,7 @@ class ParsedDocument(BaseModel):
     kind: DocKind
     title: str = ""
     pages: list[PageText]
-    warnings: list[str] = Field(default_factory=list)
+    notices: list[Notice] = Field(default_factory=list, description="Per-page problems (OCR, no text …)")
 
 
 class User(BaseModel):

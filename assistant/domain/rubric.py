@@ -1,13 +1,14 @@
 """The criteria as validated data.
 
-The rubric file is the single place the criteria live; code never hard-codes a criterion's text.
-Validation fails loudly on load so a broken edit cannot silently drop a criterion from every
-assessment.
+The rubric file is the single place the criteria and the plan types' names live; code never
+hard-codes a criterion's text or a type's wording. Validation fails loudly on load so a broken edit
+cannot silently drop a criterion from every assessment.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -15,7 +16,6 @@ import yaml
 from pydantic import BaseModel, Field, model_validator
 
 from .models import PlanType
-from .settings import Settings, get_settings
 
 CueType = Literal[
     "amount",
@@ -56,10 +56,34 @@ class Criterion(BaseModel):
         return self
 
 
+class PlanTypeInfo(BaseModel):
+    label: str
+    names: list[str] = Field(min_length=1, description="Words that name the type; the first is canonical")
+    wording: list[str] = Field(default_factory=list, description="Vocabulary the guideline gives the type")
+
+    @cached_property
+    def name_pattern(self) -> re.Pattern[str]:
+        return re.compile("|".join(map(re.escape, self.names)))
+
+    @cached_property
+    def wording_pattern(self) -> re.Pattern[str]:
+        return re.compile("|".join(map(re.escape, self.wording)) or r"(?!)")
+
+
+class CriterionView(BaseModel):
+    """What a screen or report row shows about a criterion id, even one the rubric no longer has."""
+
+    id: str
+    group: str = ""
+    label: str
+    text: str = ""
+    section: str = ""
+
+
 class Rubric(BaseModel):
     version: int
     source: str
-    plan_types: dict[PlanType, str]
+    plan_types: dict[PlanType, PlanTypeInfo]
     criteria: list[Criterion]
 
     @model_validator(mode="after")
@@ -79,14 +103,18 @@ class Rubric(BaseModel):
                 return c
         raise KeyError(criterion_id)
 
+    def view(self, criterion_id: str) -> CriterionView:
+        """Drafts outlive rubric edits: an unknown id still gets a row, labelled by its id."""
+        try:
+            c = self.get(criterion_id)
+        except KeyError:
+            return CriterionView(id=criterion_id, label=criterion_id)
+        return CriterionView(id=c.id, group=c.group, label=c.label, text=c.text, section=c.section)
+
     def type_label(self, plan_type: str) -> str:
-        return self.plan_types[plan_type]  # type: ignore[index]
+        return self.plan_types[plan_type].label  # type: ignore[index]
 
 
 @lru_cache(maxsize=4)
-def _load(path: Path) -> Rubric:
-    return Rubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-def load_rubric(settings: Settings | None = None) -> Rubric:
-    return _load((settings or get_settings()).rubric_file)
+def load_rubric(path: Path) -> Rubric:
+    return Rubric.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))

@@ -17,8 +17,9 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
-from .errors import NotFoundError
-from .ingest import PDFIUM_LOCK
+from assistant.domain.errors import NotFoundError
+
+from .pdfium import PDFIUM_LOCK
 
 _FILL = (255, 214, 0, 110)
 _OUTLINE = (230, 120, 0, 255)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
-from urllib.parse import urlparse
 
 import openai
 from langchain_core.language_models import BaseChatModel
@@ -20,8 +19,10 @@ from langchain_core.runnables import Runnable
 from langchain_openai import AzureChatOpenAI, ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from assistant.errors import LLMUnavailableError, PlanEndpointNotAllowedError
+from assistant.domain.errors import LLMUnavailableError
 from assistant.settings import Settings
+
+from .prompts import load_prompt
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -61,22 +62,6 @@ def make_chat_model(settings: Settings, *, streaming: bool = False) -> BaseChatM
     return ChatOpenAI(model=settings.llm_model or "", base_url=settings.llm_base_url, **common)
 
 
-def ensure_plan_allowed(settings: Settings) -> None:
-    """Plans are confidential; call this before any request that carries plan text."""
-    if settings.llm_may_receive_plans():
-        return
-    host = urlparse(settings.llm_base_url).hostname if settings.llm_base_url else "api.openai.com"
-    raise PlanEndpointNotAllowedError(
-        f"計画書の内容はこのLLM接続先（{host}）に送信できません。"
-        "ローカル（127.0.0.1 など）の接続先を使うか、送信を許可するホストを llm_allowed_hosts に追加してください"
-        f" / plan text may only be sent to loopback endpoints or hosts listed in llm_allowed_hosts ({host})"
-    )
-
-
-def load_prompt(settings: Settings, name: str) -> str:
-    return (settings.prompts_dir / f"{name}.md").read_text(encoding="utf-8")
-
-
 def structured_call(
     settings: Settings,
     messages: list[BaseMessage],
@@ -98,7 +83,7 @@ def structured_call(
     obj, errors = _check(reply, schema, validate)
     if obj is not None and not errors:
         return obj, []
-    reask = HumanMessage(load_prompt(settings, "reask").format(errors="\n".join(f"- {e}" for e in errors)))
+    reask = HumanMessage(load_prompt(settings, "reask", errors="\n".join(f"- {e}" for e in errors)))
     second = _invoke(model, [*messages, reply, reask])
     obj, errors = _check(second, schema, validate)
     if obj is None:

@@ -15,82 +15,23 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
+from assistant.domain.errors import ConflictError, NotFoundError, ReviewAssistantError
+from assistant.domain.models import Assessment, ChecklistItem, Verdict
+from assistant.domain.notices import Notice
 
-from assistant.errors import ConflictError, NotFoundError, ReviewAssistantError
-from assistant.models import Assessment, ChecklistItem, PlanCitation, PlanType, Verdict
-
-SubmissionStatus = Literal["draft", "in_review", "final"]
-
-STATUS_LABELS_JA: dict[str, str] = {"draft": "未審査", "in_review": "審査中", "final": "確定"}
-
-_VERDICT_SQL = ", ".join(f"'{v.value}'" for v in Verdict)
-
-#: Schema steps; step *n* (1-based) brings ``PRAGMA user_version`` to *n*. Append, never edit.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE submissions (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            content_hash TEXT NOT NULL UNIQUE,
-            file_name TEXT NOT NULL,
-            prefecture TEXT,
-            plan_type TEXT NOT NULL CHECK (plan_type IN ('A', 'B', 'C')),
-            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'in_review', 'final')),
-            created_at TEXT NOT NULL,
-            pdf_path TEXT
-        )""",
-        """CREATE TABLE draft_runs (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            submission_id INTEGER NOT NULL REFERENCES submissions(id),
-            plan_type TEXT NOT NULL CHECK (plan_type IN ('A', 'B', 'C')),
-            backend TEXT NOT NULL,
-            model TEXT,
-            drafted_at TEXT NOT NULL,
-            warnings TEXT NOT NULL DEFAULT '[]'
-        )""",
-        "CREATE INDEX draft_runs_submission ON draft_runs(submission_id)",
-        f"""CREATE TABLE draft_items (
-            run_id INTEGER NOT NULL REFERENCES draft_runs(id),
-            position INTEGER NOT NULL,
-            criterion_id TEXT NOT NULL,
-            verdict TEXT NOT NULL CHECK (verdict IN ({_VERDICT_SQL})),
-            rationale TEXT NOT NULL,
-            citations TEXT NOT NULL DEFAULT '[]',
-            PRIMARY KEY (run_id, criterion_id)
-        )""",
-        f"""CREATE TABLE decisions (
-            submission_id INTEGER NOT NULL REFERENCES submissions(id),
-            criterion_id TEXT NOT NULL,
-            verdict TEXT NOT NULL CHECK (verdict IN ({_VERDICT_SQL})),
-            comment TEXT NOT NULL,
-            reviewer TEXT NOT NULL,
-            decided_at TEXT NOT NULL,
-            version INTEGER NOT NULL CHECK (version >= 1),
-            draft_run_id INTEGER NOT NULL REFERENCES draft_runs(id),
-            PRIMARY KEY (submission_id, criterion_id)
-        )""",
-        """CREATE TABLE audit_log (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            submission_id INTEGER REFERENCES submissions(id),
-            criterion_id TEXT,
-            actor TEXT NOT NULL,
-            action TEXT NOT NULL,
-            at TEXT NOT NULL,
-            before TEXT,
-            after TEXT
-        )""",
-        "CREATE INDEX audit_log_submission ON audit_log(submission_id)",
-        *(
-            f"""CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table}
-            BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"""
-            for table in ("audit_log", "draft_runs", "draft_items")
-            for op in ("UPDATE", "DELETE")
-        ),
-    ),
+from .migrations import MIGRATIONS
+from .records import (
+    AuditEntry,
+    Decision,
+    DraftRun,
+    DraftRunInfo,
+    ItemView,
+    SubmissionStatus,
+    SubmissionSummary,
+    SubmissionView,
 )
-
 
 _SUMMARY_SQL = """
 SELECT s.*,
@@ -110,80 +51,18 @@ class SchemaTooNewError(ReviewAssistantError):
     code = "schema_too_new"
 
 
-class Decision(BaseModel):
-    verdict: Verdict
-    comment: str
-    reviewer: str
-    decided_at: datetime
-    version: int = Field(ge=1)
-    draft_run_id: int = Field(description="Draft run that was current when the decision was made")
-
-
-class ItemView(BaseModel):
-    """One criterion of the latest draft, with the human decision on it if there is one."""
-
-    submission_id: int
-    criterion_id: str
-    draft_verdict: Verdict
-    rationale: str
-    citations: list[PlanCitation] = Field(default_factory=list)
-    decision: Decision | None = None
-    version: int = Field(ge=0, description="0 while undecided; pass it back as expected_version")
-
-    @property
-    def final_verdict(self) -> Verdict | None:
-        return self.decision.verdict if self.decision else None
-
-
-class DraftRunInfo(BaseModel):
-    id: int
-    submission_id: int
-    plan_type: PlanType
-    backend: str
-    model: str | None = None
-    drafted_at: datetime
-    warnings: list[str] = Field(default_factory=list)
-
-
-class DraftRun(DraftRunInfo):
-    items: list[ChecklistItem]
-
-
-class SubmissionSummary(BaseModel):
-    id: int
-    content_hash: str
-    file_name: str
-    prefecture: str | None = None
-    plan_type: PlanType
-    status: SubmissionStatus
-    created_at: datetime
-    pdf_path: str | None = None
-    item_count: int = Field(description="Criteria in the latest draft")
-    decided_count: int = Field(description="Of those, how many a reviewer has decided")
-
-
-class SubmissionView(SubmissionSummary):
-    draft: DraftRunInfo = Field(description="The latest draft run; its warnings apply to the items")
-    items: list[ItemView]
-
-
-class AuditEntry(BaseModel):
-    id: int
-    submission_id: int | None
-    criterion_id: str | None
-    actor: str
-    action: str
-    at: datetime
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _legacy_notice(warning: str) -> Notice:
+    """Draft runs stored before warnings were typed (schema 1) carry text only; their injection
+    warnings all contain this marker, which :func:`assistant.text.injection.notice_for` wrote."""
+    return Notice(kind="injection" if "prompt injection" in warning else "other", message=warning)
 
 
 def _display_time(stamp: str) -> str:
@@ -278,8 +157,8 @@ class ReviewStore:
                 if after != before:
                     self._audit(conn, submission_id, None, actor, "submission.update", before, after, now)
             run_id = conn.execute(
-                "INSERT INTO draft_runs (submission_id, plan_type, backend, model, drafted_at, warnings)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO draft_runs (submission_id, plan_type, backend, model, drafted_at, warnings,"
+                " notices) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     submission_id,
                     assessment.plan_type,
@@ -287,6 +166,7 @@ class ReviewStore:
                     model,
                     now,
                     _json(assessment.warnings),
+                    _json([n.model_dump() for n in assessment.notices]),
                 ),
             ).lastrowid
             conn.executemany(
@@ -453,7 +333,11 @@ class ReviewStore:
 
     @staticmethod
     def _run_fields(run: sqlite3.Row) -> dict[str, Any]:
-        return {**dict(run), "warnings": json.loads(run["warnings"])}
+        warnings = json.loads(run["warnings"])
+        notices = [Notice.model_validate(n) for n in json.loads(run["notices"])]
+        if len(notices) != len(warnings):
+            notices = [_legacy_notice(w) for w in warnings]
+        return {**dict(run), "warnings": warnings, "notices": notices}
 
     @staticmethod
     def _items(conn: sqlite3.Connection, submission_id: int, run_id: int) -> list[ItemView]:

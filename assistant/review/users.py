@@ -8,14 +8,11 @@ next restart; the UI resolves the signed-in name through :meth:`UserStore.get` o
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
-import tempfile
 import threading
 import tomllib
-from collections.abc import Awaitable, Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -24,11 +21,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ValidationError, model_validator
 
-from .errors import ReviewAssistantError
-from .models import User
+from assistant.atomic import atomic_write
+from assistant.domain.errors import ReviewAssistantError
+from assistant.domain.models import User
 
 Role = Literal["reviewer", "prefecture"]
-ROLE_LABELS_JA: dict[str, str] = {"reviewer": "審査担当", "prefecture": "都道府県担当"}
 MIN_PASSWORD_LENGTH = 8
 _NAME_RE = re.compile(r"^[^\s\x00-\x1f\x7f]{1,64}$")
 _HEADER = "# review-assistant のユーザー。`review-assistant users add` で編集してください。\n"
@@ -54,12 +51,6 @@ class UserRecord(BaseModel):
         return self
 
 
-def role_label(user: User) -> str:
-    """「審査担当」 or 「都道府県担当（○○県）」, as the UI header shows it."""
-    label = ROLE_LABELS_JA[user.role]
-    return f"{label}（{user.prefecture}）" if user.role == "prefecture" else label
-
-
 def _toml_string(value: str) -> str:
     """A JSON string literal is a valid TOML basic string (same escapes), including for keys."""
     return json.dumps(value, ensure_ascii=False)
@@ -75,22 +66,6 @@ def _render(records: dict[str, UserRecord]) -> str:
             parts.append(f"prefecture = {_toml_string(record.prefecture)}\n")
         parts.append(f"password_hash = {_toml_string(record.password_hash)}\n")
     return "".join(parts)
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write beside the target with mode 0600 and rename over it: never half a file, never world-readable."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".users-", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class UserStore:
@@ -186,18 +161,5 @@ class UserStore:
                 f"ユーザー「{name}」は登録済みです（上書きは --replace） / user exists; use --replace"
             )
         records[name] = record
-        _write_private(self.path, _render(records))
+        atomic_write(self.path, _render(records).encode("utf-8"), mode=0o600)
         return User(name=name, role=record.role, prefecture=record.prefecture)
-
-
-def gradio_auth(store: UserStore) -> Callable[[str, str], Awaitable[bool]]:
-    """Gradio's login callback; argon2 runs in a thread so a login never stalls the event loop."""
-    store.prepare()
-
-    async def check(username: str, password: str) -> bool:
-        try:
-            return await asyncio.to_thread(store.verify, username, password)
-        except UsersFileError:
-            return False
-
-    return check

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .settings import Settings, get_settings
+from assistant.settings import Settings
 
 
 class _QueryCache:
@@ -87,10 +87,9 @@ class E5Embeddings(_QueryCache, Embeddings):
 
 
 @lru_cache(maxsize=2)
-def _load(name: str, threads: int) -> Embeddings:
+def load_embeddings(name: str, threads: int) -> Embeddings:
     return USEEmbeddings(threads) if name == "use" else E5Embeddings(threads)
 
 
-def get_embeddings(settings: Settings | None = None, name: str | None = None) -> Embeddings:
-    settings = settings or get_settings()
-    return _load(name or settings.embedding, settings.embedding_threads)
+def get_embeddings(settings: Settings) -> Embeddings:
+    return load_embeddings(settings.embedding, settings.embedding_threads)

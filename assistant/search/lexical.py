@@ -16,7 +16,7 @@ import bm25s
 import numpy as np
 from sudachipy import Dictionary, SplitMode
 
-from .textnorm import nfkc
+from assistant.text.normalize import nfkc
 
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
 _STOP = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .textnorm import nfkc
+from .normalize import nfkc
 
 _NUM = r"[0-9][0-9,.]*"
 _KANJI_NUM = r"[一二三四五六七八九十百千]+"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from langchain_core.documents import Document
+from assistant.domain.chunks import Chunk
+from assistant.domain.models import Citation, PageText, ParsedDocument
 
-from .models import Citation, PageText, ParsedDocument
-from .textnorm import quote_in_text, sentence_spans
+from .normalize import quote_in_text, sentence_spans
 
 DocLookup = Callable[[str], ParsedDocument | None]
 _BULLET_RE = re.compile(r"^\s*(?:[-*•・●○◆■□✓✔]\s*|[0-9０-９]+[\.．)）]\s*|#+\s*)+")
@@ -38,12 +38,8 @@ def quote_on_page(doc: ParsedDocument | None, page: int | None, section: str | N
     return quote_in_text(quote, target.raw) or quote_in_text(quote, target.text)
 
 
-def chunk_citation(chunk: Document, quote: str) -> Citation:
-    meta = chunk.metadata
-    page = int(meta.get("page") or 0) or None
-    return Citation(
-        source=str(meta.get("source", "")), page=page, section=meta.get("section") or None, quote=quote
-    )
+def chunk_citation(chunk: Chunk, quote: str) -> Citation:
+    return Citation(source=chunk.source, page=chunk.page, section=chunk.section, quote=quote)
 
 
 def verify_citation(citation: Citation, doc: ParsedDocument | None) -> bool:
@@ -57,9 +53,8 @@ def clean_quote(text: str) -> str:
     return _BULLET_RE.sub("", text).strip()
 
 
-def chunk_sentences(chunk: Document, *, min_chars: int = 6) -> list[str]:
-    """Sentences of a chunk, each a verbatim substring of the chunk (and so of its page)."""
-    text = chunk.page_content
+def chunk_sentences(text: str, *, min_chars: int = 6) -> list[str]:
+    """Sentences of a chunk's text, each a verbatim substring of it (and so of its page)."""
     out = []
     for start, end in sentence_spans(text):
         sentence = clean_quote(text[start:end])

@@ -10,8 +10,10 @@ import re
 
 from pydantic import BaseModel
 
-from .models import ParsedDocument
-from .textnorm import nfkc, sentence_spans
+from assistant.domain.models import ParsedDocument
+from assistant.domain.notices import Notice
+
+from .normalize import nfkc, sentence_spans
 
 INJECTION_RE = re.compile(
     r"(?:審査|評価|採点|判定)\s*(?:AI|ＡＩ|システム|担当者?|者|員|委員)?\s*(?:への|に対する|向けの?)\s*(?:指示|命令|お願い|依頼)"
@@ -63,12 +65,14 @@ def strip_injections(doc: ParsedDocument, findings: list[InjectionFinding]) -> P
     return doc.model_copy(update={"pages": pages})
 
 
-def warning_for(finding: InjectionFinding) -> str:
+def notice_for(finding: InjectionFinding) -> Notice:
     excerpt = finding.text.strip().replace("\n", " ")
     if len(excerpt) > 60:
         excerpt = excerpt[:60] + "…"
     where = f"{finding.page}頁" if finding.page else "本文"
-    return (
-        f"{where}: 審査への指示と思われる記載（prompt injection）を検出しました。"
-        f"この指示には従わず、根拠としても使用しません：「{excerpt}」"
+    return Notice(
+        kind="injection",
+        page=finding.page,
+        message=f"{where}: 審査への指示と思われる記載（prompt injection）を検出しました。"
+        f"この指示には従わず、根拠としても使用しません：「{excerpt}」",
     )

@@ -15,24 +15,21 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from assistant.batch import (
-    CHECKLIST_HEADER,
-    FILES_HEADER,
-    QUOTE_SEPARATOR,
-    FileRow,
-    Job,
-    Outcome,
-    output_names,
-    run_batch,
-    run_jobs,
-)
-from assistant.cli import main
-from assistant.ingest import content_hash
-from assistant.models import VERDICT_CODES, VERDICT_LABELS_JA, Assessment, Verdict
-from assistant.pdfgen import make_bad_inputs, synthetic_plan_pages, write_plan_pdf
-from assistant.review_store import ReviewStore
-from assistant.rubric import load_rubric
+from assistant.api import ReviewAssistant
+from assistant.apps.cli.main import main
+from assistant.batch.inputs import output_names
+from assistant.batch.models import BatchReport, ProgressEvent
+from assistant.batch.pool import run_jobs
+from assistant.batch.worker import Job, Outcome
+from assistant.domain.labels import VERDICT_CODES, VERDICT_LABELS_JA
+from assistant.domain.models import Assessment, Verdict
+from assistant.domain.rubric import load_rubric
+from assistant.ingest.files import content_hash
+from assistant.reports.batch import CHECKLIST_HEADER, FILES_HEADER, QUOTE_SEPARATOR
+from assistant.review.store import ReviewStore
 from assistant.settings import Settings, get_settings
+from support import pool_tasks
+from support.pdfgen import make_bad_inputs, synthetic_plan_pages, write_plan_pdf
 
 CLI = [str(Path(sys.executable).with_name("review-assistant"))]
 
@@ -45,6 +42,10 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
+
+
+def run_batch(inputs: list[Path], out: Path, **options: object) -> BatchReport:
+    return ReviewAssistant(get_settings()).run_batch(inputs, out, **options)  # type: ignore[arg-type]
 
 
 def _plan(path: Path, plan_type: str, seed: int, pages: int = 2) -> Path:
@@ -98,7 +99,7 @@ def test_mixed_folder_gives_exact_rows_outputs_and_exit_code(tmp_path: Path, set
         (stray.as_posix(), "error", "", "not_pdf")
     ]
     assert [(r["file"], r["status"], r["plan_type"], r["error"].split(":")[0]) for r in rows] == want
-    rubric = load_rubric(settings)
+    rubric = load_rubric(settings.rubric_file)
     for r in rows:
         if r["status"] == "ok":
             assert int(r["items"]) == len(rubric.for_type(r["plan_type"]))
@@ -161,18 +162,19 @@ def test_rerun_skips_done_plans_and_leaves_their_outputs_untouched(
     _plan(inp / "one.pdf", "B", 11)
     _plan(inp / "two.pdf", "C", 12)
     out = tmp_path / "out"
-    first = run_batch([inp], out, workers=1, progress=False)
+    first = run_batch([inp], out, workers=1)
     assert [r.status for r in first.rows] == ["ok", "ok"] and first.exit_code == 0
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.glob("*.json")}
     checklist = (out / "checklist.csv").read_bytes()
 
-    seen: list[tuple[int, int, FileRow]] = []
-    second = run_batch([inp], out, workers=1, progress=False, on_progress=lambda *a: seen.append(a))
+    seen: list[ProgressEvent] = []
+    second = run_batch([inp], out, workers=1, on_progress=seen.append)
 
     assert [r.status for r in second.rows] == ["skipped", "skipped"] and second.exit_code == 0
-    assert [(done, total, row.file) for done, total, row in seen] == [
-        (1, 2, first.rows[0].file),
-        (2, 2, first.rows[1].file),
+    assert [(e.kind, e.done, e.total, e.row and e.row.file) for e in seen] == [
+        ("start", 0, 2, None),
+        ("file", 1, 2, first.rows[0].file),
+        ("file", 2, 2, first.rows[1].file),
     ]
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.glob("*.json")} == before
     assert (out / "checklist.csv").read_bytes() == checklist
@@ -181,12 +183,12 @@ def test_rerun_skips_done_plans_and_leaves_their_outputs_untouched(
 
     # A lost output is restored from the state without assessing again.
     (out / "one.json").unlink()
-    third = run_batch([inp], out, workers=1, progress=False)
+    third = run_batch([inp], out, workers=1)
     assert [r.status for r in third.rows] == ["skipped", "skipped"]
     assert (out / "one.json").read_bytes() == before["one.json"][0]
 
     # Other options mean another assessment, not a stale skip.
-    forced = run_batch([inp], out, workers=1, plan_type="C", progress=False)
+    forced = run_batch([inp], out, workers=1, plan_type="C")
     assert [(r.status, r.plan_type) for r in forced.rows] == [("ok", "C"), ("ok", "C")]
 
 
@@ -231,7 +233,7 @@ def test_save_stores_each_plan_once_even_when_the_state_is_lost(tmp_path: Path, 
     out = tmp_path / "out"
     store = ReviewStore(settings.review_db)
 
-    first = run_batch([inp], out, workers=1, save=True, prefecture="青葉県", progress=False)
+    first = run_batch([inp], out, workers=1, save=True, prefecture="青葉県")
     subs = store.list_submissions()
     assert sorted(s.file_name for s in subs) == ["one.pdf", "two.pdf"]
     assert {s.prefecture for s in subs} == {"青葉県"}
@@ -242,10 +244,10 @@ def test_save_stores_each_plan_once_even_when_the_state_is_lost(tmp_path: Path, 
         assessment = Assessment.model_validate_json((out / f"{Path(s.file_name).stem}.json").read_bytes())
         assert saved[0].items == assessment.items
 
-    run_batch([inp], out, workers=1, save=True, prefecture="青葉県", progress=False)
+    run_batch([inp], out, workers=1, save=True, prefecture="青葉県")
     for path in (out / ".batch" / "results").iterdir():
         path.unlink()
-    again = run_batch([inp], out, workers=1, save=True, prefecture="青葉県", progress=False)
+    again = run_batch([inp], out, workers=1, save=True, prefecture="青葉県")
 
     assert [r.status for r in again.rows] == ["ok", "ok"]
     assert [len(store.drafts(s.id)) for s in store.list_submissions()] == [1, 1]
@@ -256,16 +258,6 @@ def _report(outcomes: list[tuple[str, Outcome]]):
     return lambda job, outcome: outcomes.append((job.key, outcome))
 
 
-def _no_setup() -> None:
-    """Worker initializer for the crash test: nothing to load."""
-
-
-def _task_that_crashes_on_boom(job: Job) -> Outcome:
-    if job.key == "boom":
-        os._exit(3)
-    return Outcome(ok=True, seconds=0.0, text=f"done {job.key}")
-
-
 def test_a_worker_that_dies_costs_only_its_own_file() -> None:
     jobs = [Job(key=k, path=k, plan_type=None, backend="offline") for k in ("a", "b", "boom", "c", "d")]
     outcomes: list[tuple[str, Outcome]] = []
@@ -274,9 +266,9 @@ def test_a_worker_that_dies_costs_only_its_own_file() -> None:
         jobs,
         workers=2,
         on_outcome=_report(outcomes),
-        initializer=_no_setup,
+        initializer=pool_tasks.no_setup,
         initargs=(),
-        task=_task_that_crashes_on_boom,
+        task=pool_tasks.crash_on_boom,
     )
 
     assert sorted(k for k, _ in outcomes) == ["a", "b", "boom", "c", "d"]

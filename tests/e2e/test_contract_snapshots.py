@@ -27,11 +27,11 @@ import yaml
 from openpyxl import load_workbook
 
 from assistant import settings as settings_module
-from assistant.pdfgen import write_plan_pdf
+from support.pdfgen import write_plan_pdf
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "evals" / "data"
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "contracts"
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "contracts"
 
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z| [A-Z]{2,5})?")
 _SECONDS_CELL = re.compile(r"(?m)^(.*,)\d+\.\d{2}(\r?)$")

@@ -21,7 +21,7 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
-from assistant import llm
+from assistant.llm import client as llm
 from assistant.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -118,7 +118,7 @@ def test_ask_end_to_end_with_the_real_model(real_settings, corpus_data_dir):
     import shutil
 
     from assistant.api import ReviewAssistant
-    from assistant.citations import verify_citation
+    from assistant.text.grounding import verify_citation
 
     shutil.copytree(corpus_data_dir, real_settings.data_dir)
     ra = ReviewAssistant(real_settings.model_copy(update={"top_k": 3}))
@@ -126,8 +126,8 @@ def test_ask_end_to_end_with_the_real_model(real_settings, corpus_data_dir):
 
     assert answer.backend in {"llm:qwen2.5-coder-0.5b-instruct", "offline"}
     docs = {
-        ra.lookup(d.metadata["doc_id"]).source: ra.lookup(d.metadata["doc_id"])
-        for d in ra.index.snapshot().docs
+        ra.lookup(c.doc_id).source: ra.lookup(c.doc_id)
+        for c in ra.index.snapshot().chunks
     }
     assert all(verify_citation(c, docs[c.source]) for c in answer.citations)
     if answer.answerable:

@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from assistant.cli import main
-from assistant.models import Assessment, ChecklistItem, PlanCitation, Verdict
-from assistant.review_store import ReviewStore, SubmissionView
-from assistant.rubric import load_rubric
+from assistant.apps.cli.main import main
+from assistant.domain.models import Assessment, ChecklistItem, PlanCitation, Verdict
+from assistant.review.records import SubmissionView
+from assistant.review.store import ReviewStore
+from assistant.domain.rubric import load_rubric
+from assistant.settings import Settings
 from assistant.settings import get_settings
 
-B = load_rubric().for_type("B")
+B = load_rubric(Settings().rubric_file).for_type("B")
 CLI = Path(sys.executable).parent / "review-assistant"
 
 
@@ -89,6 +91,9 @@ def test_errors_go_to_stderr_with_exit_1(
         "",
         "--reviewer",
     ]
+    assert main([*decide, "佐藤", "--expected-version", "0"]) == 1
+    assert "理由をコメント" in capsys.readouterr().err, "an override needs a reason, on the CLI as in the UI"
+    decide[-2] = "市場ニーズの根拠を確認"
     assert main([*decide, "佐藤", "--expected-version", "0"]) == 0
     capsys.readouterr()
 

@@ -25,10 +25,10 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from assistant.api import ReviewAssistant
-from assistant.auth import UserStore
-from assistant.models import User, Verdict
-from assistant.pdfgen import write_plan_pdf
-from assistant.review_store import SubmissionView
+from assistant.review.users import UserStore
+from assistant.domain.models import User, Verdict
+from support.pdfgen import write_plan_pdf
+from assistant.review.records import SubmissionView
 from assistant.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 CLI = Path(sys.executable).parent / "review-assistant"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "ui"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
 TIMEOUT_MS = 90_000
 
 PREF_A, PREF_B = "東雲県", "西海県"

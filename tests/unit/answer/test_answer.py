@@ -8,20 +8,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_openai import FakeOpenAI, HTTPError, Reply
+from support.fake_openai import FakeOpenAI, HTTPError, Reply
 
 from assistant.api import ReviewAssistant
-from assistant.citations import verify_citation
-from assistant.models import Answer
+from assistant.text.grounding import verify_citation
+from assistant.domain.models import Answer, AnswerDelta
 from assistant.settings import Settings
-from assistant.textnorm import squash
+from assistant.text.normalize import squash
 
 C_DEPENDENCY = "特定の者(大企業・フランチャイザー等)に過度に依存する計画となっていないか"
 
 
 def _all_quotes_verified(ra: ReviewAssistant, answer: Answer) -> bool:
     by_source = {}
-    for doc_id in {d.metadata["doc_id"] for d in ra.index.snapshot().docs}:
+    for doc_id in {c.doc_id for c in ra.index.snapshot().chunks}:
         doc = ra.lookup(doc_id)
         by_source[doc.source] = doc
     return all(verify_citation(c, by_source[c.source]) for c in answer.citations)
@@ -227,7 +227,7 @@ def test_streaming_yields_deltas_then_a_verified_answer(ra: ReviewAssistant) -> 
 
     with FakeOpenAI([streamed]) as srv:
         events = list(_llm_ra(ra, srv).stream_ask("地場産業成長プランの外部依存性の要件は？"))
-    deltas = [e for e in events if isinstance(e, str)]
+    deltas = [e.text for e in events if isinstance(e, AnswerDelta)]
     final = events[-1]
     assert len(deltas) == 2 and isinstance(final, Answer)
     assert final.backend == "llm:fake-model" and final.answer.endswith("[1]。")

@@ -17,13 +17,16 @@ import gradio as gr
 import pytest
 
 from assistant.api import ReviewAssistant
-from assistant.auth import UserStore
-from assistant.errors import AccessDeniedError, NotFoundError
-from assistant.models import Answer, User, Verdict
-from assistant.pdfgen import write_plan_pdf
-from assistant.review_store import SubmissionView
+from assistant.apps.ui.batch import BatchHandlers
+from assistant.apps.ui.chat import ChatHandlers
+from assistant.apps.ui.review import ReviewHandlers
+from assistant.apps.ui.session import Session
+from assistant.domain.errors import AccessDeniedError, NotFoundError
+from assistant.domain.models import Answer, User, Verdict
+from assistant.review.records import SubmissionView
+from assistant.review.users import UserStore
 from assistant.settings import Settings
-from assistant.ui import Handlers
+from support.pdfgen import write_plan_pdf
 
 PREF_A, PREF_B = "東雲県", "西海県"
 A_PAGES = [
@@ -63,7 +66,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     b = ra.save(ra.assess(b_pdf, backend="offline"), b_pdf, prefecture=PREF_B, user=REVIEWER)
     ra.ensure_corpus()
     for sub in (a, b):
-        ra.plan_doc_for(str(sub.id), REVIEWER)
+        ra.plans.resolve(str(sub.id), REVIEWER)
     assert ra.index.has_document(b.content_hash), "B must be in the shared index for leaks to be possible"
     yield World(ra=ra, a=a, b=b, b_pdf=b_pdf, tmp=tmp)
 
@@ -170,15 +173,15 @@ def test_search_scoped_to_a_never_returns_b_chunks(world: World) -> None:
     for query in B_SECRETS:
         docs = world.ra.search(query, k=20, plan=str(world.a.id), user=USER_A)
         assert docs, "guideline and A chunks are still searchable"
-        assert all(d.metadata.get("doc_id") != world.b.content_hash for d in docs)
-        assert not any(secret in d.page_content for d in docs for secret in B_SECRETS)
+        assert all(d.chunk.doc_id != world.b.content_hash for d in docs)
+        assert not any(secret in d.chunk.text for d in docs for secret in B_SECRETS)
 
 
 def test_reviewer_sees_b(world: World) -> None:
     assert world.ra.submission(world.b.id, REVIEWER).prefecture == PREF_B
     docs = world.ra.search("翡翠湾 新工場", k=5, plan=str(world.b.id), user=REVIEWER)
-    assert any(d.metadata.get("doc_id") == world.b.content_hash for d in docs)
-    assert any("翡翠湾" in d.page_content for d in docs)
+    assert any(d.chunk.doc_id == world.b.content_hash for d in docs)
+    assert any("翡翠湾" in d.chunk.text for d in docs)
 
 
 def test_uploading_b_bytes_cannot_take_over_bs_submission(world: World) -> None:
@@ -206,12 +209,20 @@ def test_own_plan_is_answerable_and_cited_by_its_submitted_name(world: World) ->
 
 
 # --- the same attempts through the UI's handlers, with values the dropdowns would never offer ----
+@dataclass
+class Handlers:
+    chat: ChatHandlers
+    review: ReviewHandlers
+    batch: BatchHandlers
+
+
 @pytest.fixture(scope="module")
 def handlers(world: World) -> Handlers:
     users = UserStore(world.tmp / "users.toml")
     users.add(USER_A.name, "tanaka-password", role="prefecture", prefecture=PREF_A)
     users.add(REVIEWER.name, "sato-password-1", role="reviewer")
-    return Handlers(world.ra, users, world.tmp / "exports")
+    session = Session(world.ra, users, world.tmp / "exports")
+    return Handlers(ChatHandlers(session), ReviewHandlers(session), BatchHandlers(session))
 
 
 def _as(name: str) -> gr.Request:
@@ -225,16 +236,16 @@ def _text(values: object) -> str:
 
 def test_handlers_refuse_b_to_prefecture_a(world: World, handlers: Handlers) -> None:
     a_user, b_id, crit = _as(USER_A.name), world.b.id, world.b.items[0].criterion_id
-    chat = list(handlers.ask(f"{B_SECRETS[0]}の新工場について", str(b_id), [], a_user))[-1][0]
+    chat = list(handlers.chat.ask(f"{B_SECRETS[0]}の新工場について", str(b_id), [], a_user))[-1][0]
     assert "権限" in chat[-1]["content"]
     outputs = {
-        "load": handlers.load_submission(str(b_id), a_user),
-        "item": handlers.show_item(b_id, crit, a_user),
-        "confirm": handlers.confirm(b_id, crit, "", 0, a_user),
-        "override": handlers.override(b_id, crit, "meets", "理由", 0, a_user),
-        "export": handlers.export(b_id, "xlsx", a_user),
-        "batch": handlers.batch(None, str(world.b_pdf.parent), "auto", True, PREF_A, a_user),
-        "draft": handlers.draft(str(world.b_pdf), "auto", "", a_user),
+        "load": handlers.review.load_submission(str(b_id), a_user),
+        "item": handlers.review.show_item(b_id, crit, a_user),
+        "confirm": handlers.review.confirm(b_id, crit, "", 0, a_user),
+        "override": handlers.review.override(b_id, crit, "meets", "理由", 0, a_user),
+        "export": handlers.review.export(b_id, "xlsx", a_user),
+        "batch": handlers.batch.batch(None, str(world.b_pdf.parent), "auto", True, PREF_A, a_user),
+        "draft": handlers.review.draft(str(world.b_pdf), "auto", "", a_user),
     }
     for name, values in {**outputs, "ask": chat[-1]}.items():
         shown = _text(values)
@@ -248,15 +259,15 @@ def test_handlers_refuse_b_to_prefecture_a(world: World, handlers: Handlers) -> 
 
 def test_handlers_refuse_unknown_and_removed_users(world: World, handlers: Handlers) -> None:
     for request in (_as("ghost"), gr.Request()):
-        assert "ra-danger" in handlers.load_submission(str(world.a.id), request)[-1]
-        chat = list(handlers.ask("有望度の要件は？", None, [], request))[-1][0]
+        assert "ra-danger" in handlers.review.load_submission(str(world.a.id), request)[-1]
+        chat = list(handlers.chat.ask("有望度の要件は？", None, [], request))[-1][0]
         assert "ログイン" in chat[-1]["content"]
 
 
 def test_handlers_serve_the_own_prefecture_and_reviewers(world: World, handlers: Handlers) -> None:
-    loaded = handlers.load_submission(str(world.a.id), _as(USER_A.name))
+    loaded = handlers.review.load_submission(str(world.a.id), _as(USER_A.name))
     assert loaded[0] == world.a.id and "ra-danger" not in _text(loaded)
     for user in (USER_A.name, REVIEWER.name):
-        path = Path(handlers.export(world.a.id, "csv", _as(user))[0])
+        path = Path(handlers.review.export(world.a.id, "csv", _as(user))[0])
         assert path.is_file() and path.suffix == ".csv"
-    assert handlers.load_submission(str(world.b.id), _as(REVIEWER.name))[0] == world.b.id
+    assert handlers.review.load_submission(str(world.b.id), _as(REVIEWER.name))[0] == world.b.id

@@ -8,15 +8,19 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-from fake_openai import FakeOpenAI, Reply
+from support.fake_openai import FakeOpenAI, Reply
 from markdown_it import MarkdownIt
 
 from assistant.api import ReviewAssistant
-from assistant.models import Answer, Citation
-from assistant.pagerender import render_page_with_highlight
-from assistant.pdfgen import write_plan_pdf
+from assistant.apps.ui.chat import ChatHandlers
+from assistant.apps.ui.format import focus_on_quote, format_answer, message_box, warnings_html
+from assistant.apps.ui.session import Session
+from assistant.domain.models import Answer, Citation
+from assistant.domain.notices import Notice
+from assistant.ingest.page_images import render_page_with_highlight
 from assistant.settings import Settings
-from assistant.ui import Handlers, focus_on_quote, format_answer, md_escape, message_box, warnings_html
+from assistant.text.markup import md_escape
+from support.pdfgen import write_plan_pdf
 
 HOSTILE = [
     "![x](http://example.invalid/leak.png) と [ここ](javascript:alert(1)) をクリック",
@@ -79,11 +83,11 @@ def test_llm_answer_keeps_its_text_and_lists_pages() -> None:
 
 
 def test_injection_warnings_get_the_red_box_and_stay_text() -> None:
-    injection = "3頁: 審査への指示と思われる記載（prompt injection）を検出しました：「<b>全て満たす</b>」"
+    injection = "3頁: 審査への指示と思われる記載を検出しました：「<b>全て満たす</b>」"
     scanned = "2頁: テキスト層がありません（OCRで読み取りました）"
-    box = warnings_html([scanned, injection])
+    box = warnings_html([Notice(kind="ocr", message=scanned), Notice(kind="injection", message=injection)])
     danger, warn = box.index("ra-danger"), box.index("ra-warn")
-    assert box.index("prompt injection") > danger and box.index(scanned) > warn
+    assert box.index("審査への指示") > danger and box.index(scanned) > warn
     assert "<b>" not in box and "&lt;b&gt;" in box
     assert warnings_html([]) == ""
     assert "&lt;script&gt;" in message_box("danger", "<script>")
@@ -126,7 +130,7 @@ def test_chat_streams_a_provisional_draft_then_the_verified_answer(
                 "llm_max_retries": 0,
             }
         )
-        handlers = Handlers(ReviewAssistant(settings), None, tmp_path)
+        handlers = ChatHandlers(Session(ReviewAssistant(settings), None, tmp_path))
         steps = [
             chat[-1]["content"]
             for chat, _, _ in handlers.ask(

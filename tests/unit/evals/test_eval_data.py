@@ -16,10 +16,10 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from assistant.models import Verdict
-from assistant.pdfgen import write_plan_pdf
+from assistant.domain.models import Verdict
+from support.pdfgen import write_plan_pdf
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "evals" / "data"
 GUIDELINE = ROOT / "corpus" / "guidelines" / "requirements_2026-03.md"
 RUBRIC = yaml.safe_load((ROOT / "assistant" / "data" / "rubric.yaml").read_text(encoding="utf-8"))
@@ -189,7 +189,9 @@ def test_plan_gold_matches_rubric(name: str) -> None:
     for page in [*plan["scanned_pages"], *plan["injection_pages"]]:
         assert 1 <= page <= n_pages
     for cid, label in plan["gold"].items():
-        assert set(label) == {"verdict", "pages"}, cid
+        assert {"verdict", "pages"} <= set(label) <= {"verdict", "pages", "clear"}, cid
+        if "clear" in label:
+            assert label["clear"] is False and CRITERIA[cid]["kind"] == "judgement", cid
         verdict = Verdict(label["verdict"])
         assert verdict in GOLD_VERDICTS, cid
         assert all(1 <= p <= n_pages for p in label["pages"]), cid

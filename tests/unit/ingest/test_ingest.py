@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import STRONG_B_PAGES
 
-from assistant.errors import (
+from assistant.domain.errors import (
     CorruptPdfError,
     EmptyFileError,
     EncryptedPdfError,
@@ -16,17 +16,20 @@ from assistant.errors import (
     NoTextLayerError,
     NotPdfError,
 )
-from assistant.ingest import chunk_document, content_hash, parse_markdown, parse_pdf
-from assistant.pdfgen import make_bad_inputs, write_plan_pdf
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.files import content_hash
+from assistant.ingest.markdown import parse_markdown
+from assistant.ingest.pdf import parse_pdf
 from assistant.settings import REPO_ROOT, Settings
-from assistant.textnorm import clean_extracted, join_wrapped_lines, quote_in_text, squash
+from support.pdfgen import make_bad_inputs, write_plan_pdf
+from assistant.text.normalize import clean_extracted, join_wrapped_lines, quote_in_text, squash
 
 NO_OCR = Settings(ocr_enabled=False)
 GUIDELINE = REPO_ROOT / "corpus" / "guidelines" / "requirements_2026-03.md"
 
 
 def test_pdf_pages_keep_physical_numbers_and_join_japanese_lines(strong_b_pdf: Path) -> None:
-    doc = parse_pdf(strong_b_pdf, settings=NO_OCR)
+    doc = parse_pdf(strong_b_pdf, kind="plan", settings=NO_OCR)
     assert [p.page for p in doc.pages] == [1, 2, 3, 4, 5]
     assert doc.doc_id == content_hash(strong_b_pdf.read_bytes())
     assert doc.title == "北浜県 地域産業クラスター計画"
@@ -64,7 +67,7 @@ def test_line_joining_rules() -> None:
 def test_bad_inputs_raise_typed_errors_with_their_own_message(tmp_path: Path, kind: str, error: type) -> None:
     bad = make_bad_inputs(tmp_path)[kind]
     with pytest.raises(error) as info:
-        parse_pdf(bad, settings=NO_OCR)
+        parse_pdf(bad, kind="plan", settings=NO_OCR)
     assert isinstance(info.value, IngestError)
     assert info.value.code == kind if kind != "scanned" else info.value.code == "no_text"
     assert bad.name in info.value.message
@@ -74,49 +77,49 @@ def test_distinct_messages_per_failure_kind(tmp_path: Path) -> None:
     messages = set()
     for path in make_bad_inputs(tmp_path).values():
         with pytest.raises(IngestError) as info:
-            parse_pdf(path, settings=NO_OCR)
+            parse_pdf(path, kind="plan", settings=NO_OCR)
         messages.add(type(info.value).message_ja)
     assert len(messages) == 6
 
 
 def test_scanned_page_is_reported_per_page_without_ocr(tmp_path: Path) -> None:
     pdf = write_plan_pdf(tmp_path / "mixed.pdf", STRONG_B_PAGES[:3], scanned_pages=[2])
-    doc = parse_pdf(pdf, settings=NO_OCR)
+    doc = parse_pdf(pdf, kind="plan", settings=NO_OCR)
     assert [p.status for p in doc.pages] == ["ok", "no_text", "ok"]
-    assert any(w.startswith("2頁") and "OCR" in w for w in doc.warnings)
+    assert any(n.message.startswith("2頁") and n.kind == "no_text" for n in doc.notices)
 
 
 def test_scanned_page_is_ocred_and_marked(tmp_path: Path) -> None:
     pdf = write_plan_pdf(tmp_path / "scan.pdf", [STRONG_B_PAGES[0], STRONG_B_PAGES[2]], scanned_pages=[2])
-    doc = parse_pdf(pdf, settings=Settings(ocr_enabled=True))
+    doc = parse_pdf(pdf, kind="plan", settings=Settings(ocr_enabled=True))
     page = doc.pages[1]
     assert page.ocr and page.status == "ocr"
     assert "伴走支援" in squash(page.text)
-    assert any("OCR" in w and w.startswith("2頁") for w in doc.warnings)
+    assert any(n.kind == "ocr" and n.page == 2 and "OCR" in n.message for n in doc.notices)
     chunks = chunk_document(doc, NO_OCR)
-    assert any(c.metadata["ocr"] for c in chunks if c.metadata["page"] == 2)
+    assert any(c.ocr for c in chunks if c.page == 2)
 
 
 def test_chunks_never_straddle_pages_and_offsets_point_into_the_page(strong_b_pdf: Path) -> None:
     settings = Settings(chunk_size=80, chunk_overlap=20)
-    doc = parse_pdf(strong_b_pdf, settings=NO_OCR)
+    doc = parse_pdf(strong_b_pdf, kind="plan", settings=NO_OCR)
     chunks = chunk_document(doc, settings)
     assert len(chunks) > len(doc.pages)
     pages = {p.page: p for p in doc.pages}
     for c in chunks:
-        page = pages[c.metadata["page"]]
-        assert page.text[c.metadata["start"] : c.metadata["end"]] == c.page_content
-        assert c.metadata["kind"] == "plan" and c.metadata["source"] == "b_kitahama.pdf"
-        assert c.metadata["doc_id"] == doc.doc_id
-        assert len(c.page_content) <= 80
+        page = pages[c.page]
+        assert page.text[c.start : c.end] == c.text
+        assert c.kind == "plan" and c.source == "b_kitahama.pdf"
+        assert c.doc_id == doc.doc_id
+        assert len(c.text) <= 80
     assert len({c.id for c in chunks}) == len(chunks)
 
 
 def test_chunks_end_on_sentence_boundaries_when_they_can() -> None:
     doc = parse_markdown(GUIDELINE)
     chunks = chunk_document(doc, Settings(chunk_size=120, chunk_overlap=30))
-    long_ones = [c for c in chunks if len(c.page_content) > 60]
-    ends = sum(c.page_content.endswith(("。", "か", "と", "こと")) for c in long_ones)
+    long_ones = [c for c in chunks if len(c.text) > 60]
+    ends = sum(c.text.endswith(("。", "か", "と", "こと")) for c in long_ones)
     assert ends / len(long_ones) > 0.6
 
 

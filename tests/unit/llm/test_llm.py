@@ -7,12 +7,13 @@ import time
 from typing import Literal
 
 import pytest
-from fake_openai import FakeOpenAI, HTTPError, Reply
+from support.fake_openai import FakeOpenAI, HTTPError, Reply
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
-from assistant import llm
-from assistant.errors import LLMUnavailableError, PlanEndpointNotAllowedError
+from assistant.llm import client as llm
+from assistant.llm.endpoint import ensure_plan_allowed
+from assistant.domain.errors import LLMUnavailableError, PlanEndpointNotAllowedError
 from assistant.settings import Settings
 
 
@@ -199,7 +200,7 @@ def test_backend_name(fake_llm_settings):
 
 @pytest.mark.parametrize("base_url", ["http://127.0.0.1:8080/v1", "http://localhost:11434/v1"])
 def test_plans_may_go_to_loopback(base_url):
-    llm.ensure_plan_allowed(Settings(llm_model="m", llm_base_url=base_url))
+    ensure_plan_allowed(Settings(llm_model="m", llm_base_url=base_url))
 
 
 @pytest.mark.parametrize(
@@ -212,13 +213,13 @@ def test_plans_may_go_to_loopback(base_url):
 )
 def test_plans_refused_for_remote_hosts_by_default(base_url, host):
     with pytest.raises(PlanEndpointNotAllowedError, match=host) as info:
-        llm.ensure_plan_allowed(Settings(llm_model="m", llm_base_url=base_url))
+        ensure_plan_allowed(Settings(llm_model="m", llm_base_url=base_url))
     assert "計画書" in str(info.value)
 
 
 @pytest.mark.parametrize("base_url", [None, "https://api.openai.com/v1"])
 def test_plans_allowed_for_listed_host(base_url):
-    llm.ensure_plan_allowed(
+    ensure_plan_allowed(
         Settings(llm_model="m", llm_base_url=base_url, llm_allowed_hosts=["api.openai.com"])
     )
 

@@ -9,12 +9,17 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from assistant.export import HEADERS, SUMMARY_SHEET, export_submission, export_xlsx
-from assistant.models import VERDICT_LABELS_JA, Assessment, ChecklistItem, PlanCitation, Verdict
-from assistant.review_store import ReviewStore, SubmissionView
-from assistant.rubric import load_rubric
+from assistant.reports.export import export_submission
+from assistant.reports.submission import HEADERS, SUMMARY_SHEET, export_xlsx
+from assistant.domain.labels import VERDICT_LABELS_JA
+from assistant.domain.models import Assessment, ChecklistItem, PlanCitation, Verdict
+from assistant.review.records import SubmissionView
+from assistant.review.store import ReviewStore
+from assistant.domain.rubric import load_rubric
+from assistant.settings import Settings
 
-B = load_rubric().for_type("B")
+RUBRIC = load_rubric(Settings().rubric_file)
+B = RUBRIC.for_type("B")
 HOSTILE_QUOTE = '=HYPERLINK("http://evil.example","押して") <script>alert(1)</script>'
 
 
@@ -54,7 +59,7 @@ def view(store: ReviewStore) -> SubmissionView:
 
 
 def test_xlsx_has_japanese_layout_and_content(view: SubmissionView, tmp_path: Path) -> None:
-    out = export_submission(view, "xlsx", tmp_path / "out" / "review.xlsx")
+    out = export_submission(view, "xlsx", tmp_path / "out" / "review.xlsx", rubric=RUBRIC)
     wb = load_workbook(out)
     assert wb.sheetnames == [SUMMARY_SHEET, "1_山形県_計画<案>"]
     ws = wb["1_山形県_計画<案>"]
@@ -97,7 +102,7 @@ def test_xlsx_summary_and_many_submissions(store: ReviewStore, view: SubmissionV
     other = store.save_assessment(
         _assessment("山形県_計画<案>.pdf"), content_hash="b" * 64, prefecture="秋田県"
     )
-    out = export_xlsx([view, other], tmp_path / "all.xlsx")
+    out = export_xlsx([view, other], tmp_path / "all.xlsx", rubric=RUBRIC)
     wb = load_workbook(out)
     assert len(wb.sheetnames) == 3 and len(set(wb.sheetnames)) == 3
     summary = list(wb[SUMMARY_SHEET].iter_rows(values_only=True))
@@ -117,7 +122,7 @@ def test_xlsx_summary_and_many_submissions(store: ReviewStore, view: SubmissionV
 
 
 def test_csv_opens_in_excel_as_utf8(view: SubmissionView, tmp_path: Path) -> None:
-    out = export_submission(view, "csv", tmp_path / "review.csv")
+    out = export_submission(view, "csv", tmp_path / "review.csv", rubric=RUBRIC)
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -136,7 +141,7 @@ def test_csv_opens_in_excel_as_utf8(view: SubmissionView, tmp_path: Path) -> Non
 
 
 def test_markdown_report(view: SubmissionView, tmp_path: Path) -> None:
-    text = export_submission(view, "md", tmp_path / "review.md").read_text(encoding="utf-8")
+    text = export_submission(view, "md", tmp_path / "review.md", rubric=RUBRIC).read_text(encoding="utf-8")
     assert text.startswith("# 審査結果：山形県\\_計画\\<案\\>.pdf\n")
     assert "B 地域産業クラスター計画" in text and "審査中（2/15 項目確定）" in text
     assert "<script>" not in text and "\\<script\\>" in text
@@ -164,7 +169,7 @@ class _Collector(HTMLParser):
 
 
 def test_html_escapes_plan_text_and_is_self_contained(view: SubmissionView, tmp_path: Path) -> None:
-    page = export_submission(view, "html", tmp_path / "review.html").read_text(encoding="utf-8")
+    page = export_submission(view, "html", tmp_path / "review.html", rubric=RUBRIC).read_text(encoding="utf-8")
     parsed = _Collector()
     parsed.feed(page)
     assert "script" not in parsed.tags
@@ -185,7 +190,7 @@ def test_verdict_labels_cover_every_verdict(store: ReviewStore, tmp_path: Path) 
     for item, verdict in zip(assessment.items, Verdict, strict=False):
         item.verdict = verdict
     view = store.save_assessment(assessment, content_hash="c" * 64)
-    rows = list(load_workbook(export_xlsx([view], tmp_path / "v.xlsx"))["1_p"].iter_rows(values_only=True))
+    rows = list(load_workbook(export_xlsx([view], tmp_path / "v.xlsx", rubric=RUBRIC))["1_p"].iter_rows(values_only=True))
     assert [r[3] for r in rows[1 : 1 + len(Verdict)]] == [VERDICT_LABELS_JA[v] for v in Verdict]
 
 
@@ -193,7 +198,7 @@ def test_criterion_missing_from_current_rubric_still_exports(store: ReviewStore,
     retired = ChecklistItem(criterion_id="B.retired.item", verdict=Verdict.meets, rationale="旧基準の根拠")
     assessment = Assessment(plan="old.pdf", plan_type="B", backend="offline", items=[retired])
     view = store.save_assessment(assessment, content_hash="d" * 64)
-    with export_submission(view, "csv", tmp_path / "old.csv").open(encoding="utf-8-sig", newline="") as fh:
+    with export_submission(view, "csv", tmp_path / "old.csv", rubric=RUBRIC).open(encoding="utf-8-sig", newline="") as fh:
         row = dict(zip(HEADERS, list(csv.reader(fh))[1], strict=True))
     assert (row["要件区分"], row["項目"], row["基準"], row["根拠"]) == (
         "",

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConflictError, NotFoundError
-from assistant.models import Assessment, ChecklistItem, PlanCitation, Verdict
-from assistant.review_store import MIGRATIONS, ReviewStore, SchemaTooNewError
-from assistant.rubric import load_rubric
+from assistant.domain.errors import ConflictError, NotFoundError
+from assistant.domain.models import Assessment, ChecklistItem, PlanCitation, Verdict
+from assistant.review.migrations import MIGRATIONS
+from assistant.review.store import ReviewStore, SchemaTooNewError
+from assistant.domain.rubric import load_rubric
+from assistant.settings import Settings
 
-B_IDS = [c.id for c in load_rubric().for_type("B")]
+B_IDS = [c.id for c in load_rubric(Settings().rubric_file).for_type("B")]
 HASH = "a" * 64
 
 
@@ -242,8 +244,8 @@ def test_audit_log_and_drafts_are_append_only(store: ReviewStore, statement: str
 _WRITER = """
 import sys
 from pathlib import Path
-from assistant.models import Assessment, ChecklistItem, PlanCitation, Verdict
-from assistant.review_store import ReviewStore
+from assistant.domain.models import Assessment, ChecklistItem, PlanCitation, Verdict
+from assistant.review.store import ReviewStore
 
 ids = sys.argv[2].split(",")
 store = ReviewStore(Path(sys.argv[1]))

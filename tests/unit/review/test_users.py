@@ -14,18 +14,15 @@ from pathlib import Path
 import pytest
 
 from assistant.api import ReviewAssistant
-from assistant.auth import UsersFileError, UserStore, gradio_auth, role_label
-from assistant.cli import main
-from assistant.models import User
-from assistant.settings import Settings, get_settings
-from assistant.ui import (
-    LOCAL_USER,
-    OFFLINE_LABEL,
-    UiStartError,
-    header_markdown,
-    is_loopback,
-    users_for_launch,
-)
+from assistant.apps.cli.main import main
+from assistant.apps.ui.app import UiStartError, users_for_launch
+from assistant.apps.ui.auth import gradio_auth
+from assistant.apps.ui.format import OFFLINE_LABEL, header_markdown
+from assistant.apps.ui.session import LOCAL_USER
+from assistant.domain.labels import role_label
+from assistant.domain.models import User
+from assistant.review.users import UsersFileError, UserStore
+from assistant.settings import Settings, get_settings, is_loopback_host
 
 PASSWORD = "correct horse battery"
 
@@ -203,8 +200,8 @@ def test_launch_mode_follows_users_and_address(tmp_path: Path) -> None:
 
 
 def test_loopback_detection() -> None:
-    assert all(is_loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"))
-    assert not any(is_loopback(h) for h in ("0.0.0.0", "10.0.0.1", "::", "example.org", ""))
+    assert all(is_loopback_host(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"))
+    assert not any(is_loopback_host(h) for h in ("0.0.0.0", "10.0.0.1", "::", "example.org", ""))
 
 
 def test_header_says_who_and_which_backend(tmp_path: Path) -> None:

@@ -12,10 +12,13 @@ import pytest
 from conftest import STRONG_B_PAGES
 
 from assistant.api import ReviewAssistant
-from assistant.index import Scope, VectorIndex
-from assistant.ingest import chunk_document, parse_markdown
-from assistant.pdfgen import make_bad_inputs, write_plan_pdf
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.markdown import parse_markdown
+from assistant.search.chroma import VectorIndex
+from assistant.search.embeddings import get_embeddings
+from assistant.search.stores import Scope
 from assistant.settings import REPO_ROOT, Settings
+from support.pdfgen import make_bad_inputs, write_plan_pdf
 
 GUIDELINE = REPO_ROOT / "corpus" / "guidelines" / "requirements_2026-03.md"
 
@@ -55,9 +58,9 @@ def test_bad_files_are_reported_and_leave_the_index_untouched(tmp_path: Path) ->
 
 def test_search_external_dependency_returns_b_and_c_criteria(ra: ReviewAssistant) -> None:
     docs = ra.search("外部依存性", k=5)
-    top2 = {d.metadata["section"] for d in docs[:2]}
+    top2 = {d.chunk.section for d in docs[:2]}
     assert top2 == {"B 外部依存性（地域産業クラスター計画）", "C 外部依存性（地場産業成長プラン）"}
-    assert all(d.metadata["page"] == 0 and d.metadata["source"] == "requirements_2026-03.md" for d in docs)
+    assert all(d.chunk.page is None and d.chunk.source == "requirements_2026-03.md" for d in docs)
 
 
 def test_scope_keeps_plans_out_unless_named(ra: ReviewAssistant, strong_b_pdf: Path, tmp_path: Path) -> None:
@@ -65,23 +68,23 @@ def test_scope_keeps_plans_out_unless_named(ra: ReviewAssistant, strong_b_pdf: P
     doc = ra.index_plan(strong_b_pdf, prefecture="北浜県")
     other_doc = ra.index_plan(other, prefecture="南浜県")
     guideline_only = ra.retriever(Scope(), k=20).search("知事は記者会見で本計画を発表した")
-    assert {d.metadata["kind"] for d in guideline_only} == {"guideline"}
+    assert {d.chunk.kind for d in guideline_only} == {"guideline"}
     with_plan = ra.retriever(Scope(plan_ids=frozenset({doc.doc_id})), k=20).search(
         "知事は記者会見で本計画を発表した"
     )
-    plan_docs = {d.metadata["doc_id"] for d in with_plan if d.metadata["kind"] == "plan"}
+    plan_docs = {d.chunk.doc_id for d in with_plan if d.chunk.kind == "plan"}
     assert plan_docs == {doc.doc_id}
-    assert other_doc.doc_id not in {d.metadata["doc_id"] for d in with_plan}
+    assert other_doc.doc_id not in {d.chunk.doc_id for d in with_plan}
     only_plan = ra.retriever(Scope(guidelines=False, plan_ids=frozenset({doc.doc_id})), k=5).search(
         "知事の発表"
     )
-    assert only_plan[0].metadata["page"] == 3
+    assert only_plan[0].chunk.page == 3
 
 
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_each_retrieval_mode_finds_exact_term(ra: ReviewAssistant, mode: str) -> None:
     docs = ra.search("具体的なKPIの設定", k=3, mode=mode)
-    assert any("EBPM" in d.metadata["section"] for d in docs)
+    assert any("EBPM" in d.chunk.section for d in docs)
 
 
 def _free_port() -> int:
@@ -107,14 +110,14 @@ def test_http_mode_against_a_real_chroma_server(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.3)
         settings = Settings(data_dir=tmp_path / "data", chroma_mode="http", chroma_port=port)
-        index = VectorIndex(settings)
+        index = VectorIndex(settings, get_embeddings(settings))
         doc = parse_markdown(GUIDELINE)
-        assert index.add_document(doc, chunk_document(doc, settings)) > 0
-        assert index.add_document(doc, chunk_document(doc, settings)) == 0
+        assert index.add_chunks(doc.doc_id, doc.source, chunk_document(doc, settings)) > 0
+        assert index.add_chunks(doc.doc_id, doc.source, chunk_document(doc, settings)) == 0
         assert not (tmp_path / "data" / "chroma").exists(), "http mode must not create an embedded store"
         ra = ReviewAssistant(settings)
         docs = ra.search("外部依存性", k=2)
-        assert {d.metadata["section"] for d in docs} == {
+        assert {d.chunk.section for d in docs} == {
             "B 外部依存性（地域産業クラスター計画）",
             "C 外部依存性（地場産業成長プラン）",
         }

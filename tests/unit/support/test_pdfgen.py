@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from assistant.pdfgen import (
+from support.pdfgen import (
     SAMPLE_PLAN_PAGES,
     make_bad_inputs,
     synthetic_plan_pages,

@@ -1,0 +1,1 @@
+"""Answering questions about the requirements (and a plan), grounded in verified quotes."""

@@ -1,0 +1,172 @@
+"""Evidence for one criterion in one plan: sentences about its topic, with their heading and cues.
+
+A plan is prepared once (sanitised of injected text, chunked, embedded into an in-memory hybrid
+index) and then asked about every criterion of its type.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel
+
+from assistant.domain.chunks import Chunk
+from assistant.domain.models import ParsedDocument, PlanCitation
+from assistant.domain.rubric import Criterion
+from assistant.ingest.chunking import chunk_document
+from assistant.search.hybrid import HybridRetriever
+from assistant.search.stores import MemoryStore, Scope
+from assistant.settings import Settings
+from assistant.text.cues import find_cues, is_non_commitment
+from assistant.text.grounding import chunk_sentences, quote_on_page
+from assistant.text.injection import INJECTION_RE, InjectionFinding, strip_injections
+from assistant.text.normalize import nfkc, squash
+
+#: Cosine similarity to the criterion above which a sentence with one shared keyword counts as
+#: being about the criterion (two shared keywords always do).
+DENSE_RELEVANT = 0.15
+
+_HEADING_NUMBER = re.compile(
+    r"^\s*(?:第?[0-9０-９一二三四五六七八九十]+[\.．章節)）]?|[（(][0-9０-９]+[)）]|[■□●◆【#]+)\s*"
+)
+
+
+def is_heading(line: str) -> bool:
+    """Short lines with no sentence end, no label/value colon and no figures are headings."""
+    text = line.strip()
+    if not text or len(text) > 25 or text.endswith(("。", "．")) or re.search(r"[：:]", text[1:]):
+        return False
+    body = _HEADING_NUMBER.sub("", text)
+    return bool(body) and not re.search(r"[0-9０-９]", body)
+
+
+class Evidence(BaseModel):
+    page: int
+    text: str
+    context: str = ""
+    score: float
+    keyword_hits: list[str]
+    cues: set[str]
+    non_commitment: bool
+    ocr: bool = False
+
+
+@dataclass
+class PlanEvidence:
+    """One plan prepared for per-criterion retrieval: sanitised chunks in an in-memory hybrid index."""
+
+    original: ParsedDocument
+    sanitised: ParsedDocument
+    retriever: HybridRetriever
+    embeddings: Embeddings
+    injections: list[InjectionFinding]
+    _vec_cache: dict[str, np.ndarray] = field(default_factory=dict)
+    _headings: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        doc: ParsedDocument,
+        settings: Settings,
+        embeddings: Embeddings,
+        injections: list[InjectionFinding],
+    ) -> PlanEvidence:
+        sanitised = strip_injections(doc, injections)
+        store = MemoryStore(chunk_document(sanitised, settings), embeddings)
+        retriever = HybridRetriever(
+            store=store,
+            settings=settings,
+            scope=Scope(guidelines=False, plan_ids=frozenset({doc.doc_id})),
+            k=6,
+        )
+        return cls(
+            original=doc, sanitised=sanitised, retriever=retriever, embeddings=embeddings, injections=injections
+        )
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vec_cache]
+        if missing:
+            for t, v in zip(missing, self.embeddings.embed_documents(missing), strict=True):
+                vec = np.asarray(v, dtype=np.float32)
+                self._vec_cache[t] = vec / max(float(np.linalg.norm(vec)), 1e-9)
+        return np.stack([self._vec_cache[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+    def chunks_for(self, criterion: Criterion) -> list[Chunk]:
+        """Fuse the rankings of every hint query: a criterion is asked about in several ways."""
+        scores: dict[str, float] = {}
+        chunks: dict[str, Chunk] = {}
+        for query in [criterion.text, *criterion.queries]:
+            for rank, hit in enumerate(self.retriever.search(query, k=6)):
+                chunks[hit.chunk.id] = hit.chunk
+                scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + 1.0 / (rank + 1)
+        return [chunks[k] for k, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
+
+    def headings(self, page: int) -> list[tuple[int, str]]:
+        """(offset, text) of heading-like lines on a page, which give list rows their topic."""
+        if page not in self._headings:
+            text = next((p.text for p in self.sanitised.pages if p.page == page), "")
+            found = []
+            offset = 0
+            for line in text.split("\n"):
+                if is_heading(line):
+                    found.append((offset, line.strip()))
+                offset += len(line) + 1
+            self._headings[page] = found
+        return self._headings[page]
+
+    def context_of(self, chunk: Chunk, sentence: str) -> str:
+        page = chunk.page or 0
+        at = chunk.start + max(chunk.text.find(sentence), 0)
+        before = [h for off, h in self.headings(page) if off < at]
+        return before[-1] if before else ""
+
+    def evidence_for(self, criterion: Criterion) -> list[Evidence]:
+        """Sentences about the criterion: a topic keyword in the sentence or its heading, and close
+        enough in meaning (or carrying the criterion's cue). Headings themselves are context, not
+        evidence: a heading shows a topic exists but states nothing."""
+        seen: set[tuple[int, str]] = set()
+        candidates: list[tuple[Chunk, str, str]] = []
+        for chunk in self.chunks_for(criterion):
+            for sentence in chunk_sentences(chunk.text):
+                key = (chunk.page or 0, squash(sentence))
+                if key in seen or is_heading(sentence) or INJECTION_RE.search(nfkc(sentence)):
+                    continue
+                seen.add(key)
+                candidates.append((chunk, sentence, self.context_of(chunk, sentence)))
+        if not candidates:
+            return []
+        target = self.vectors([criterion.text + " " + " ".join(criterion.queries)])[0]
+        sims = self.vectors([f"{ctx} {s}".strip() for _, s, ctx in candidates]) @ target
+        keywords = [nfkc(k) for k in criterion.keywords]
+        out = []
+        for (chunk, sentence, ctx), sim in zip(candidates, sims, strict=True):
+            norm = nfkc(ctx + " " + sentence)
+            hits = [k for k in keywords if k in norm]
+            cues = find_cues(sentence, ctx)
+            if not hits or (len(hits) < 2 and sim < DENSE_RELEVANT and not cues & set(criterion.cues)):
+                continue
+            score = float(sim) + 0.15 * min(len(hits), 3) + 0.1 * len(cues & set(criterion.cues))
+            out.append(
+                Evidence(
+                    page=chunk.page or 0,
+                    text=sentence,
+                    context=ctx,
+                    score=score,
+                    keyword_hits=hits,
+                    cues=cues,
+                    non_commitment=is_non_commitment(sentence),
+                    ocr=chunk.ocr,
+                )
+            )
+        out.sort(key=lambda e: (-e.score, e.page, e.text))
+        return out
+
+    def verified(self, evidence: list[Evidence]) -> list[PlanCitation]:
+        return [
+            PlanCitation(page=e.page, quote=e.text)
+            for e in evidence
+            if quote_on_page(self.original, e.page, None, e.text)
+        ]

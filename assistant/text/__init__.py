@@ -1,0 +1,1 @@
+"""Japanese text rules: normalisation, surface cues, injected instructions and quote verification."""
