@@ -78,11 +78,7 @@ def run_retrieval(embeddings: list[str]) -> None:
                 start = time.perf_counter()
                 for q in questions:
                     docs = ra.search(q["question"], k=5, mode=mode)
-                    ranks = [
-                        i
-                        for i, d in enumerate(docs)
-                        if _hit(d.chunk, q["targets"], ra.rubric)
-                    ]
+                    ranks = [i for i, d in enumerate(docs) if _hit(d.chunk, q["targets"], ra.rubric)]
                     first = ranks[0] + 1 if ranks else None
                     r1 += first == 1
                     r5 += first is not None
@@ -134,9 +130,7 @@ def _qa_once(ra: ReviewAssistant, questions: list[dict]) -> dict[str, float]:
 
 
 def _guideline_ids(ra: ReviewAssistant) -> list[str]:
-    return sorted(
-        {c.doc_id for c in ra.index.snapshot().chunks if c.kind == "guideline"}
-    )
+    return sorted({c.doc_id for c in ra.index.snapshot().chunks if c.kind == "guideline"})
 
 
 def run_qa(sweep: bool) -> None:

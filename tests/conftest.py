@@ -32,8 +32,9 @@ def fake_llm_settings(fake_openai: FakeOpenAI, tmp_path: Path) -> Settings:
 
 
 # --- core fixtures (owner: lead) ---------------------------------------------------------------
-from assistant.api import ReviewAssistant  # noqa: E402
 from support.pdfgen import write_plan_pdf  # noqa: E402
+
+from assistant.api import ReviewAssistant  # noqa: E402
 
 STRONG_B_PAGES = [
     "# 北浜県 地域産業クラスター計画\n北浜県は、蓄電池部材の地域産業クラスターを形成する。本計画は令和8年度から令和12年度までの5年計画である。",

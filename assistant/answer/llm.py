@@ -16,7 +16,13 @@ from assistant.domain.chunks import Chunk
 from assistant.domain.errors import LLMUnavailableError, PlanEndpointNotAllowedError
 from assistant.domain.labels import page_place
 from assistant.domain.models import Answer, AnswerDelta, AnswerPart, Citation, StreamEvent
-from assistant.llm.client import CITATION_KEY_RE, backend_name, extract_citation_keys, stream_text, structured_call
+from assistant.llm.client import (
+    CITATION_KEY_RE,
+    backend_name,
+    extract_citation_keys,
+    stream_text,
+    structured_call,
+)
 from assistant.llm.endpoint import ensure_plan_allowed
 from assistant.llm.prompts import load_prompt
 from assistant.text.grounding import chunk_citation, verify_citation

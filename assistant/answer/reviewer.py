@@ -31,7 +31,9 @@ def plan_evidence(doc: ParsedDocument, ctx: AnswerContext) -> PlanEvidence:
     key = (doc.doc_id, s.chunk_size, s.chunk_overlap, s.embedding)
     with _PLAN_EVIDENCE_LOCK:
         if key not in _PLAN_EVIDENCE:
-            _PLAN_EVIDENCE[key] = PlanEvidence.build(doc, s, ctx.retriever.store.embeddings, find_injections(doc))
+            _PLAN_EVIDENCE[key] = PlanEvidence.build(
+                doc, s, ctx.retriever.store.embeddings, find_injections(doc)
+            )
             while len(_PLAN_EVIDENCE) > _PLAN_EVIDENCE_SIZE:
                 _PLAN_EVIDENCE.popitem(last=False)
         _PLAN_EVIDENCE.move_to_end(key)
@@ -60,7 +62,9 @@ def criterion_answer(criteria: list[Criterion], ctx: AnswerContext, notice: str)
             citations.append(Citation(source=ctx.plan_doc.source, page=pc.page, section=None, quote=pc.quote))
             parts.append(_quote_part(citations, citations[-1]))
         parts.append(
-            AnswerPart(kind="verdict", text=f"【下書きの判定】{VERDICT_LABELS_JA[item.verdict]}：{item.rationale}")
+            AnswerPart(
+                kind="verdict", text=f"【下書きの判定】{VERDICT_LABELS_JA[item.verdict]}：{item.rationale}"
+            )
         )
     if not citations:
         return None

@@ -137,9 +137,15 @@ class ReviewAssistant:
         return self.plans.index_plan(path, prefecture=prefecture)
 
     # -- search and Q&A --------------------------------------------------------------------
-    def retriever(self, scope: Scope | None = None, *, k: int | None = None, mode: Mode = "hybrid") -> HybridRetriever:
+    def retriever(
+        self, scope: Scope | None = None, *, k: int | None = None, mode: Mode = "hybrid"
+    ) -> HybridRetriever:
         return HybridRetriever(
-            store=self.index, settings=self.settings, scope=scope or Scope(), k=k or self.settings.top_k, mode=mode
+            store=self.index,
+            settings=self.settings,
+            scope=scope or Scope(),
+            k=k or self.settings.top_k,
+            mode=mode,
         )
 
     def search(
@@ -182,7 +188,9 @@ class ReviewAssistant:
             yield offline_answer(question, ctx)
 
     # -- assessment ------------------------------------------------------------------------
-    def assess(self, path: Path, *, plan_type: PlanType | None = None, backend: Backend = "auto") -> Assessment:
+    def assess(
+        self, path: Path, *, plan_type: PlanType | None = None, backend: Backend = "auto"
+    ) -> Assessment:
         """Draft a checklist for one plan file; nothing is stored (see :meth:`save`)."""
         return assess_document(
             parse_pdf(path, kind="plan", settings=self.settings),
@@ -207,14 +215,21 @@ class ReviewAssistant:
         kept = self.plans.keep_copy(pdf, digest)
         model = self.settings.llm_model if assessment.backend.startswith("llm:") else None
         return self.reviews.save_assessment(
-            assessment, content_hash=digest, prefecture=prefecture, model=model, pdf_path=str(kept), actor=user.name
+            assessment,
+            content_hash=digest,
+            prefecture=prefecture,
+            model=model,
+            pdf_path=str(kept),
+            actor=user.name,
         )
 
     # -- review ----------------------------------------------------------------------------
     def submissions(
         self, user: User = CLI_USER, *, status: SubmissionStatus | None = None, prefecture: str | None = None
     ) -> list[SubmissionSummary]:
-        return self.reviews.list_submissions(status=status, prefecture=access.listing_prefecture(user, prefecture))
+        return self.reviews.list_submissions(
+            status=status, prefecture=access.listing_prefecture(user, prefecture)
+        )
 
     def submission(self, submission_id: int, user: User = CLI_USER) -> SubmissionView:
         view = self.reviews.get(submission_id)

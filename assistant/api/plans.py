@@ -38,7 +38,9 @@ class PlanLibrary:
             shutil.copyfile(path, target)
         return target
 
-    def index_plan(self, path: Path, *, prefecture: str | None = None, source: str | None = None) -> ParsedDocument:
+    def index_plan(
+        self, path: Path, *, prefecture: str | None = None, source: str | None = None
+    ) -> ParsedDocument:
         """``source`` names a kept copy (stored under its hash) by the file name it was submitted as."""
         doc = parse_pdf(path, kind="plan", settings=self.settings)
         if source:
@@ -65,7 +67,9 @@ class PlanLibrary:
         if doc is None or not self.ra.index.has_document(summary.content_hash):
             if not summary.pdf_path or not Path(summary.pdf_path).exists():
                 raise NotFoundError(f"提出物 {summary.id} のPDFが見つかりません / PDF missing")
-            doc = self.index_plan(Path(summary.pdf_path), prefecture=summary.prefecture, source=summary.file_name)
+            doc = self.index_plan(
+                Path(summary.pdf_path), prefecture=summary.prefecture, source=summary.file_name
+            )
         return doc
 
     def _find_indexed(self, ref: str) -> ParsedDocument | None:

@@ -44,7 +44,7 @@ def assess_document(
                 Notice(
                     kind="type_unsure",
                     message=f"計画種別を「{plan_type}：{rubric.type_label(plan_type)}」と推定しました"
-                    f"（{detection.reason}）。誤っている場合は --type で指定してください。",
+                    f"（{detection.reason}）。誤っている場合は計画種別を指定して下書きし直してください。",
                 )
             )
     injections = find_injections(doc)
@@ -58,7 +58,10 @@ def assess_document(
             backend_label = backend_name(settings)
         except (LLMUnavailableError, PlanEndpointNotAllowedError) as exc:
             notices.append(
-                Notice(kind="llm_fallback", message=f"LLMを利用できないため、オフライン下書きに切り替えました：{exc}")
+                Notice(
+                    kind="llm_fallback",
+                    message=f"LLMを利用できないため、オフライン下書きに切り替えました：{exc}",
+                )
             )
             items = [draft_item_offline(c, plan) for c in criteria]
     else:

@@ -83,7 +83,11 @@ class PlanEvidence:
             k=6,
         )
         return cls(
-            original=doc, sanitised=sanitised, retriever=retriever, embeddings=embeddings, injections=injections
+            original=doc,
+            sanitised=sanitised,
+            retriever=retriever,
+            embeddings=embeddings,
+            injections=injections,
         )
 
     def vectors(self, texts: list[str]) -> np.ndarray:

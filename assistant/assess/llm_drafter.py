@@ -42,7 +42,9 @@ class LLMChecklist(BaseModel):
     items: list[LLMItem]
 
 
-def _llm_prompt(criteria: list[Criterion], plan: PlanEvidence, settings: Settings) -> tuple[list[BaseMessage], dict[str, Chunk]]:
+def _llm_prompt(
+    criteria: list[Criterion], plan: PlanEvidence, settings: Settings
+) -> tuple[list[BaseMessage], dict[str, Chunk]]:
     keyed: dict[str, Chunk] = {}
     blocks = []
     for c in criteria:
@@ -60,8 +62,7 @@ def _llm_prompt(criteria: list[Criterion], plan: PlanEvidence, settings: Setting
             lines.append(f"候補根拠：【{key}】")
         blocks.append("\n".join(lines))
     evidence = "\n\n".join(
-        f"【{k}】{v.page}頁\n<plan_data>\n{v.text}\n</plan_data>"
-        for k, v in keyed.items()
+        f"【{k}】{v.page}頁\n<plan_data>\n{v.text}\n</plan_data>" for k, v in keyed.items()
     )
     system = load_prompt(settings, "assess_system")
     user = load_prompt(
@@ -158,4 +159,3 @@ def draft_llm(
                 )
             )
     return items
-

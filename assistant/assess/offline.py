@@ -174,4 +174,3 @@ def enforce_evidence(item: ChecklistItem) -> ChecklistItem:
             }
         )
     return item
-

@@ -21,12 +21,16 @@ SUMMARY_XLSX = "summary.xlsx"
 class FileRow(BaseModel):
     """One input file's outcome; the first six fields are the columns of ``files.csv``."""
 
-    file: str = Field(description="The input path as given, or the folder given joined with the path below it")
+    file: str = Field(
+        description="The input path as given, or the folder given joined with the path below it"
+    )
     status: Status
     plan_type: PlanType | None = None
     error: str = Field(default="", description="'<code>: <message>' for failures, else empty")
     items: int = 0
-    seconds: float = Field(default=0.0, description="Time the assessment took (for skipped files, when it ran)")
+    seconds: float = Field(
+        default=0.0, description="Time the assessment took (for skipped files, when it ran)"
+    )
     error_code: str | None = None
     content_hash: str | None = None
     output: str | None = Field(default=None, description="Name of the plan's JSON file in the out dir")

@@ -27,7 +27,16 @@ from assistant.ingest.files import content_hash
 from assistant.reports.batch import checklist_csv, files_csv, summary_workbook
 
 from .inputs import discover_inputs, output_names
-from .models import CHECKLIST_CSV, FILES_CSV, SUMMARY_XLSX, BatchBackend, BatchReport, FileRow, ProgressEvent, Status
+from .models import (
+    CHECKLIST_CSV,
+    FILES_CSV,
+    SUMMARY_XLSX,
+    BatchBackend,
+    BatchReport,
+    FileRow,
+    ProgressEvent,
+    Status,
+)
 from .pool import run_jobs
 from .state import State, StateRecord, fingerprint, job_params
 from .worker import Job, Outcome, assess_job, init_worker, run_assessment, worker_settings
@@ -49,7 +58,9 @@ class _Progress:
         self.done += 1
         self.failed += row.status == "error"
         if self.callback is not None:
-            self.callback(ProgressEvent(kind="file", done=self.done, total=self.total, failed=self.failed, row=row))
+            self.callback(
+                ProgressEvent(kind="file", done=self.done, total=self.total, failed=self.failed, row=row)
+            )
 
 
 def run_batch(
@@ -130,7 +141,9 @@ def run_batch(
     def on_outcome(job: Job, outcome: Outcome) -> None:
         for index in waiting[job.key]:
             if outcome.ok:
-                record = StateRecord(key=job.key, params=params[index], seconds=outcome.seconds, text=outcome.text)
+                record = StateRecord(
+                    key=job.key, params=params[index], seconds=outcome.seconds, text=outcome.text
+                )
                 state.store(job.key, record)
                 finish(index, "ok", record)
             else:
@@ -163,12 +176,18 @@ def run_batch(
             on_outcome(job, run_assessment(ra, job))
 
     if save:
-        _save_all(ra, [(i, rows[i], a, found[i].path) for i, a in assessments.items()], rows, prefecture, user)
+        _save_all(
+            ra, [(i, rows[i], a, found[i].path) for i, a in assessments.items()], rows, prefecture, user
+        )
     final = [rows[i] for i in range(len(found))]
     atomic_write(out_dir / FILES_CSV, files_csv(final))
-    atomic_write(out_dir / CHECKLIST_CSV, checklist_csv([(final[i], a) for i, a in sorted(assessments.items())]))
+    atomic_write(
+        out_dir / CHECKLIST_CSV, checklist_csv([(final[i], a) for i, a in sorted(assessments.items())])
+    )
     atomic_write(out_dir / SUMMARY_XLSX, summary_workbook(final, assessments, rubric))
-    return BatchReport(out_dir=out_dir, rows=final, assessments=assessments, seconds=time.perf_counter() - started)
+    return BatchReport(
+        out_dir=out_dir, rows=final, assessments=assessments, seconds=time.perf_counter() - started
+    )
 
 
 def _save_all(

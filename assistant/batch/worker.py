@@ -112,4 +112,6 @@ def run_assessment(ra: ReviewAssistant, job: Job) -> Outcome:
         return failed("unreadable", f"ファイルを読み込めません / cannot read the file: {exc}")
     except Exception as exc:  # noqa: BLE001 - one plan's bug must not stop a batch of hundreds
         return failed("internal", f"予期しないエラー / unexpected error: {type(exc).__name__}: {exc}")
-    return Outcome(ok=True, seconds=time.perf_counter() - start, text=assessment.model_dump_json(indent=2) + "\n")
+    return Outcome(
+        ok=True, seconds=time.perf_counter() - start, text=assessment.model_dump_json(indent=2) + "\n"
+    )

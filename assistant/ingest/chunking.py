@@ -23,9 +23,7 @@ def make_splitter(settings: Settings) -> RecursiveCharacterTextSplitter:
     )
 
 
-def chunk_document(
-    doc: ParsedDocument, settings: Settings, *, prefecture: str | None = None
-) -> list[Chunk]:
+def chunk_document(doc: ParsedDocument, settings: Settings, *, prefecture: str | None = None) -> list[Chunk]:
     """Chunks never straddle pages: each page (or section) is split on its own."""
     splitter = make_splitter(settings)
     chunks: list[Chunk] = []

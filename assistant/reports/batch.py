@@ -94,7 +94,9 @@ def summary_workbook(rows: Sequence[FileRow], assessments: dict[int, Assessment]
     for col, criterion in enumerate(criteria, start=lead + 1):
         put(ws, 1, col, criterion.id)
         put(ws, 2, col, criterion.label)
-        ws.cell(row=2, column=col).comment = Comment(f"{criterion.group}：{criterion.text}", "review-assistant")
+        ws.cell(row=2, column=col).comment = Comment(
+            f"{criterion.group}：{criterion.text}", "review-assistant"
+        )
         ws.column_dimensions[get_column_letter(col)].width = 12
     for header_row in (1, 2):
         for col in range(1, lead + len(criteria) + 1):

@@ -6,24 +6,22 @@ Plan text is untrusted: it is escaped for HTML and Markdown, so it can never bec
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 from assistant.atomic import atomic_write
 from assistant.domain.labels import verdict_ja
 from assistant.domain.rubric import CriterionView, Rubric
 from assistant.review.records import ItemView, SubmissionView
+from assistant.text.markup import md_escape
 
 from .cells import clean
 from .common import header_facts, local_time
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
 
 
 # Markdown --------------------------------------------------------------------------------------
 def _md(text: str) -> str:
     """Backslash-escape Markdown syntax and raw HTML, and keep line breaks inside list items."""
-    return "  \n  ".join(_MD_SPECIAL.sub(r"\\\1", line) for line in clean(text).splitlines())
+    return "  \n  ".join(md_escape(line) for line in clean(text).splitlines())
 
 
 def render_markdown(view: SubmissionView, *, rubric: Rubric) -> str:

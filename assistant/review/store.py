@@ -19,30 +19,17 @@ from typing import Any
 
 from assistant.domain.errors import ConflictError, NotFoundError, ReviewAssistantError
 from assistant.domain.models import Assessment, ChecklistItem, Verdict
-from assistant.domain.notices import Notice
 
+from . import rows
 from .migrations import MIGRATIONS
 from .records import (
     AuditEntry,
-    Decision,
     DraftRun,
-    DraftRunInfo,
     ItemView,
     SubmissionStatus,
     SubmissionSummary,
     SubmissionView,
 )
-
-_SUMMARY_SQL = """
-SELECT s.*,
-    (SELECT COUNT(*) FROM draft_items i WHERE i.run_id = r.latest) AS item_count,
-    (SELECT COUNT(*) FROM draft_items i JOIN decisions d
-        ON d.submission_id = s.id AND d.criterion_id = i.criterion_id
-        WHERE i.run_id = r.latest) AS decided_count
-FROM submissions s
-JOIN (SELECT submission_id, MAX(id) AS latest FROM draft_runs GROUP BY submission_id) r
-    ON r.submission_id = s.id
-"""
 
 
 class SchemaTooNewError(ReviewAssistantError):
@@ -57,12 +44,6 @@ def _now() -> str:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _legacy_notice(warning: str) -> Notice:
-    """Draft runs stored before warnings were typed (schema 1) carry text only; their injection
-    warnings all contain this marker, which :func:`assistant.text.injection.notice_for` wrote."""
-    return Notice(kind="injection" if "prompt injection" in warning else "other", message=warning)
 
 
 def _display_time(stamp: str) -> str:
@@ -143,7 +124,7 @@ class ReviewStore:
                     " pdf_path) VALUES (?, ?, ?, ?, ?, ?)",
                     (content_hash, assessment.plan, prefecture, assessment.plan_type, now, pdf_path),
                 ).lastrowid
-                after = self._submission_row(conn, submission_id)
+                after = rows.submission_row(conn, submission_id)
                 self._audit(conn, submission_id, None, actor, "submission.create", None, after, now)
             else:
                 submission_id = row["id"]
@@ -153,7 +134,7 @@ class ReviewStore:
                     " prefecture = COALESCE(?, prefecture), pdf_path = COALESCE(?, pdf_path) WHERE id = ?",
                     (assessment.plan, assessment.plan_type, prefecture, pdf_path, submission_id),
                 )
-                after = self._submission_row(conn, submission_id)
+                after = rows.submission_row(conn, submission_id)
                 if after != before:
                     self._audit(conn, submission_id, None, actor, "submission.update", before, after, now)
             run_id = conn.execute(
@@ -195,7 +176,7 @@ class ReviewStore:
                 now,
             )
             self._refresh_status(conn, submission_id, actor, now)
-            return self._view(conn, submission_id)
+            return rows.view(conn, submission_id)
 
     def decide(
         self,
@@ -250,12 +231,12 @@ class ReviewStore:
             )
             self._audit(conn, submission_id, criterion_id, reviewer, "decision.set", before, after, now)
             self._refresh_status(conn, submission_id, reviewer, now)
-            return next(i for i in self._items(conn, submission_id, run_id) if i.criterion_id == criterion_id)
+            return next(i for i in rows.items(conn, submission_id, run_id) if i.criterion_id == criterion_id)
 
     # Reads ---------------------------------------------------------------------------------
     def get(self, submission_id: int) -> SubmissionView:
         with self._transaction(write=False) as conn:
-            return self._view(conn, submission_id)
+            return rows.view(conn, submission_id)
 
     def list_submissions(
         self, *, status: SubmissionStatus | None = None, prefecture: str | None = None
@@ -269,18 +250,18 @@ class ReviewStore:
             params.append(prefecture)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         with self._transaction(write=False) as conn:
-            rows = conn.execute(f"{_SUMMARY_SQL} {clause} ORDER BY s.id", params).fetchall()
-            return [SubmissionSummary(**dict(row)) for row in rows]
+            found = conn.execute(f"{rows.SUMMARY_SQL} {clause} ORDER BY s.id", params).fetchall()
+            return [SubmissionSummary(**dict(row)) for row in found]
 
     def drafts(self, submission_id: int) -> list[DraftRun]:
         with self._transaction(write=False) as conn:
-            self._submission_row(conn, submission_id)
+            rows.submission_row(conn, submission_id)
             runs = conn.execute(
                 "SELECT * FROM draft_runs WHERE submission_id = ? ORDER BY id", (submission_id,)
             ).fetchall()
             return [
                 DraftRun(
-                    **self._run_fields(run),
+                    **rows.run_fields(run),
                     items=[
                         ChecklistItem(
                             criterion_id=row["criterion_id"],
@@ -316,81 +297,15 @@ class ReviewStore:
             ]
 
     # Helpers -------------------------------------------------------------------------------
-    @staticmethod
-    def _submission_row(conn: sqlite3.Connection, submission_id: int) -> dict[str, Any]:
-        row = conn.execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
-        if row is None:
-            raise NotFoundError(
-                f"提出物 {submission_id} は見つかりません / submission {submission_id} not found"
-            )
-        return dict(row)
-
     def _latest_run_id(self, conn: sqlite3.Connection, submission_id: int) -> int:
-        self._submission_row(conn, submission_id)
+        rows.submission_row(conn, submission_id)
         return conn.execute(
             "SELECT MAX(id) FROM draft_runs WHERE submission_id = ?", (submission_id,)
         ).fetchone()[0]
 
-    @staticmethod
-    def _run_fields(run: sqlite3.Row) -> dict[str, Any]:
-        warnings = json.loads(run["warnings"])
-        notices = [Notice.model_validate(n) for n in json.loads(run["notices"])]
-        if len(notices) != len(warnings):
-            notices = [_legacy_notice(w) for w in warnings]
-        return {**dict(run), "warnings": warnings, "notices": notices}
-
-    @staticmethod
-    def _items(conn: sqlite3.Connection, submission_id: int, run_id: int) -> list[ItemView]:
-        rows = conn.execute(
-            "SELECT i.criterion_id, i.verdict AS draft_verdict, i.rationale, i.citations,"
-            " d.verdict, d.comment, d.reviewer, d.decided_at, d.version, d.draft_run_id"
-            " FROM draft_items i LEFT JOIN decisions d"
-            " ON d.submission_id = ? AND d.criterion_id = i.criterion_id"
-            " WHERE i.run_id = ? ORDER BY i.position",
-            (submission_id, run_id),
-        ).fetchall()
-        return [
-            ItemView(
-                submission_id=submission_id,
-                criterion_id=row["criterion_id"],
-                draft_verdict=row["draft_verdict"],
-                rationale=row["rationale"],
-                citations=json.loads(row["citations"]),
-                decision=(
-                    Decision(
-                        verdict=row["verdict"],
-                        comment=row["comment"],
-                        reviewer=row["reviewer"],
-                        decided_at=row["decided_at"],
-                        version=row["version"],
-                        draft_run_id=row["draft_run_id"],
-                    )
-                    if row["version"] is not None
-                    else None
-                ),
-                version=row["version"] or 0,
-            )
-            for row in rows
-        ]
-
-    def _view(self, conn: sqlite3.Connection, submission_id: int) -> SubmissionView:
-        row = conn.execute(f"{_SUMMARY_SQL} WHERE s.id = ?", (submission_id,)).fetchone()
-        if row is None:
-            raise NotFoundError(
-                f"提出物 {submission_id} は見つかりません / submission {submission_id} not found"
-            )
-        run = conn.execute(
-            "SELECT * FROM draft_runs WHERE submission_id = ? ORDER BY id DESC LIMIT 1", (submission_id,)
-        ).fetchone()
-        return SubmissionView(
-            **dict(row),
-            draft=DraftRunInfo(**self._run_fields(run)),
-            items=self._items(conn, submission_id, run["id"]),
-        )
-
     def _refresh_status(self, conn: sqlite3.Connection, submission_id: int, actor: str, now: str) -> None:
         """Final means every item of the *latest* draft is decided; a re-draft can reopen a submission."""
-        row = conn.execute(f"{_SUMMARY_SQL} WHERE s.id = ?", (submission_id,)).fetchone()
+        row = conn.execute(f"{rows.SUMMARY_SQL} WHERE s.id = ?", (submission_id,)).fetchone()
         total, decided = row["item_count"], row["decided_count"]
         status = "final" if total and decided == total else "in_review" if decided else "draft"
         if status != row["status"]:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from support import pool_tasks
+from support.pdfgen import make_bad_inputs, synthetic_plan_pages, write_plan_pdf
 
 from assistant.api import ReviewAssistant
 from assistant.apps.cli.main import main
@@ -28,8 +30,6 @@ from assistant.ingest.files import content_hash
 from assistant.reports.batch import CHECKLIST_HEADER, FILES_HEADER, QUOTE_SEPARATOR
 from assistant.review.store import ReviewStore
 from assistant.settings import Settings, get_settings
-from support import pool_tasks
-from support.pdfgen import make_bad_inputs, synthetic_plan_pages, write_plan_pdf
 
 CLI = [str(Path(sys.executable).with_name("review-assistant"))]
 

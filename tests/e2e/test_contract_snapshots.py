@@ -25,15 +25,17 @@ from pathlib import Path
 import pytest
 import yaml
 from openpyxl import load_workbook
+from support.pdfgen import write_plan_pdf
 
 from assistant import settings as settings_module
-from support.pdfgen import write_plan_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "evals" / "data"
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "contracts"
 
-_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z| [A-Z]{2,5})?")
+_ISO_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z| [A-Z]{2,5})?"
+)
 _SECONDS_CELL = re.compile(r"(?m)^(.*,)\d+\.\d{2}(\r?)$")
 
 #: The labelled plans that existed when the snapshots were recorded (later plans are not contracts).
@@ -140,11 +142,15 @@ def test_ask_json_on_every_eval_question(cli: Runner, request: pytest.FixtureReq
     _check("ask.json", json.dumps(outputs, ensure_ascii=False, indent=1) + "\n", request)
 
 
-def test_ask_json_about_a_plan(cli: Runner, plan_pdfs: dict[str, Path], request: pytest.FixtureRequest) -> None:
+def test_ask_json_about_a_plan(
+    cli: Runner, plan_pdfs: dict[str, Path], request: pytest.FixtureRequest
+) -> None:
     outputs = {}
     for stem in ("b_strong_kitahama", "c_weak_yamanobe"):
         for n, question in enumerate(PLAN_QUESTIONS):
-            outputs[f"{stem}/{n}"] = json.loads(cli("ask", question, "--plan", str(plan_pdfs[stem]), "--json"))
+            outputs[f"{stem}/{n}"] = json.loads(
+                cli("ask", question, "--plan", str(plan_pdfs[stem]), "--json")
+            )
     _check("ask_plan.json", json.dumps(outputs, ensure_ascii=False, indent=1) + "\n", request)
 
 
@@ -156,7 +162,9 @@ def test_search_json(cli: Runner, request: pytest.FixtureRequest) -> None:
 def _xlsx_values(path: Path) -> str:
     wb = load_workbook(path)
     sheets = {
-        ws.title: [[_mask(str(v)) if v is not None else None for v in row] for row in ws.iter_rows(values_only=True)]
+        ws.title: [
+            [_mask(str(v)) if v is not None else None for v in row] for row in ws.iter_rows(values_only=True)
+        ]
         for ws in wb.worksheets
     }
     return json.dumps(sheets, ensure_ascii=False, indent=1) + "\n"
@@ -178,7 +186,9 @@ def test_review_list_show_and_exports(
         )  # fmt: skip
     data = str(cli.data_dir)
     _check("review_list.json", _mask(cli("review", "list", "--json")).replace(data, "<data>"), request)
-    _check("review_show.json", _mask(cli("review", "show", str(sub), "--json")).replace(data, "<data>"), request)
+    _check(
+        "review_show.json", _mask(cli("review", "show", str(sub), "--json")).replace(data, "<data>"), request
+    )
     for fmt in ("md", "html", "csv"):
         out = tmp_path / f"export.{fmt}"
         cli("review", "export", str(sub), "--format", fmt, "--out", str(out))

@@ -125,10 +125,7 @@ def test_ask_end_to_end_with_the_real_model(real_settings, corpus_data_dir):
     answer = ra.ask("地場産業成長プランの外部依存性の要件は？")
 
     assert answer.backend in {"llm:qwen2.5-coder-0.5b-instruct", "offline"}
-    docs = {
-        ra.lookup(c.doc_id).source: ra.lookup(c.doc_id)
-        for c in ra.index.snapshot().chunks
-    }
+    docs = {ra.lookup(c.doc_id).source: ra.lookup(c.doc_id) for c in ra.index.snapshot().chunks}
     assert all(verify_citation(c, docs[c.source]) for c in answer.citations)
     if answer.answerable:
         assert answer.citations

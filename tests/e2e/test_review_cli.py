@@ -14,11 +14,10 @@ from openpyxl import load_workbook
 
 from assistant.apps.cli.main import main
 from assistant.domain.models import Assessment, ChecklistItem, PlanCitation, Verdict
+from assistant.domain.rubric import load_rubric
 from assistant.review.records import SubmissionView
 from assistant.review.store import ReviewStore
-from assistant.domain.rubric import load_rubric
-from assistant.settings import Settings
-from assistant.settings import get_settings
+from assistant.settings import Settings, get_settings
 
 B = load_rubric(Settings().rubric_file).for_type("B")
 CLI = Path(sys.executable).parent / "review-assistant"

@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from support.pdfgen import write_plan_pdf
 
 from assistant.api import ReviewAssistant
-from assistant.review.users import UserStore
 from assistant.domain.models import User, Verdict
-from support.pdfgen import write_plan_pdf
 from assistant.review.records import SubmissionView
+from assistant.review.users import UserStore
 from assistant.settings import Settings
 
 pytestmark = pytest.mark.slow

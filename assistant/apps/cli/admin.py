@@ -20,13 +20,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add = actions.add_parser("add", help="ユーザーを登録 / add a user")
     add.add_argument("name", metavar="NAME")
     add.add_argument("--role", required=True, choices=["reviewer", "prefecture"])
-    add.add_argument("--prefecture", help="都道府県担当の都道府県（例：東雲県） / prefecture of a prefecture user")
+    add.add_argument(
+        "--prefecture", help="都道府県担当の都道府県（例：東雲県） / prefecture of a prefecture user"
+    )
     add.add_argument(
         "--password-stdin",
         action="store_true",
         help="パスワードを標準入力の1行目から読む / read the password from stdin",
     )
-    add.add_argument("--replace", action="store_true", help="登録済みのユーザーを上書き / overwrite an existing user")
+    add.add_argument(
+        "--replace", action="store_true", help="登録済みのユーザーを上書き / overwrite an existing user"
+    )
     actions.add_parser("list", help="ユーザーの一覧 / list users")
 
 
@@ -69,7 +73,9 @@ def run_users(args: argparse.Namespace) -> int:
             print("エラー：パスワードが一致しません / passwords do not match", file=sys.stderr)
             return 1
     try:
-        user = store.add(args.name, password, role=args.role, prefecture=args.prefecture, replace=args.replace)
+        user = store.add(
+            args.name, password, role=args.role, prefecture=args.prefecture, replace=args.replace
+        )
     except ValueError as exc:
         print(f"エラー：{exc}", file=sys.stderr)
         return 1

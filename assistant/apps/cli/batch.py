@@ -18,7 +18,9 @@ def _positive_int(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"1以上の整数を指定してください / must be a positive integer: {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"1以上の整数を指定してください / must be a positive integer: {text!r}"
+        )
     return value
 
 
@@ -31,14 +33,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="INPUT",
         help="PDFファイルまたはフォルダ（再帰的に *.pdf を検索） / PDF files or folders",
     )
-    batch.add_argument("--out", required=True, type=Path, metavar="DIR", help="出力先フォルダ / output folder")
+    batch.add_argument(
+        "--out", required=True, type=Path, metavar="DIR", help="出力先フォルダ / output folder"
+    )
     batch.add_argument(
         "--type",
         choices=["A", "B", "C"],
         dest="plan_type",
         help="全計画の種別を指定（既定：自動判定） / plan type for every file",
     )
-    batch.add_argument("--workers", type=_positive_int, help="並列プロセス数（既定：CPU数） / worker processes")
+    batch.add_argument(
+        "--workers", type=_positive_int, help="並列プロセス数（既定：CPU数） / worker processes"
+    )
     batch.add_argument("--backend", choices=["offline", "llm"], default="offline")
     batch.add_argument("--save", action="store_true", help="審査記録に保存 / store each plan as a submission")
     batch.add_argument("--prefecture", help="提出元の都道府県（--save と併用） / submitting prefecture")
@@ -67,7 +73,9 @@ class Display:
             if row.status == "error":
                 self._failures.append(row)
             return
-        detail = row.error if row.status == "error" else f"{row.plan_type}、{row.items}項目、{row.seconds:.1f}秒"
+        detail = (
+            row.error if row.status == "error" else f"{row.plan_type}、{row.items}項目、{row.seconds:.1f}秒"
+        )
         print(f"[{event.done}/{event.total}] {row.status} {row.file}（{detail}）", flush=True)
 
     def _start_bar(self, total: int) -> None:
@@ -112,7 +120,10 @@ def _summary(report: BatchReport) -> str:
 def run(args: argparse.Namespace) -> int:
     """Exit 1 when any file failed: every good file still has its results in DIR."""
     if args.prefecture and not args.save:
-        print("注意：--prefecture は --save と併用したときだけ記録されます / --prefecture needs --save", file=sys.stderr)
+        print(
+            "注意：--prefecture は --save と併用したときだけ記録されます / --prefecture needs --save",
+            file=sys.stderr,
+        )
     with Display() as display:
         report = assistant().run_batch(
             args.inputs,

@@ -79,7 +79,9 @@ def run_search(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for n, h in enumerate(hits, 1):
-        print(f"[{n}] {h.chunk.source} {page_place(h.chunk.page, h.chunk.section)}  score={round(h.score, 5)}")
+        print(
+            f"[{n}] {h.chunk.source} {page_place(h.chunk.page, h.chunk.section)}  score={round(h.score, 5)}"
+        )
         print("    " + h.chunk.text.replace("\n", "\n    "))
     return 0
 

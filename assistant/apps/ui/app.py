@@ -210,7 +210,10 @@ def build_app(ra: ReviewAssistant, users: UserStore | None, export_dir: Path) ->
             status,
         ]
         demo.load(
-            session.on_load, None, [header, scope, sub_dd, pref_box, pref_note, decide_group, batch_tab], **private
+            session.on_load,
+            None,
+            [header, scope, sub_dd, pref_box, pref_note, decide_group, batch_tab],
+            **private,
         ).then(rv.load_submission, [sub_dd], review_outputs, **private)
 
         ask_event = {

@@ -49,7 +49,11 @@ class BatchHandlers:
             inputs.append(root)
             if root.is_dir():
                 labels.update(
-                    {p.as_posix(): p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix.lower() == ".pdf"}
+                    {
+                        p.as_posix(): p.relative_to(root).as_posix()
+                        for p in root.rglob("*")
+                        if p.suffix.lower() == ".pdf"
+                    }
                 )
         if not inputs:
             return (
@@ -57,7 +61,9 @@ class BatchHandlers:
                 gr.update(),
                 message_box("warn", "PDFをアップロードするか、サーバー上のフォルダを指定してください。"),
             )
-        out_dir = self.s.ra.settings.data_dir / "batch" / f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+        out_dir = (
+            self.s.ra.settings.data_dir / "batch" / f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+        )
         progress(0, desc="準備中（解析エンジンを読み込んでいます）")
 
         def on_progress(event: ProgressEvent) -> None:

@@ -10,10 +10,17 @@ from typing import Any, Literal
 import gradio as gr
 from PIL import Image, ImageChops
 
-from assistant.api import ReviewAssistant
 from assistant.answer.context import NOT_FOUND_GUIDELINE
+from assistant.api import ReviewAssistant
 from assistant.batch.models import BatchReport
-from assistant.domain.labels import STATUS_LABELS_JA, VERDICT_CODES, VERDICT_LABELS_JA, role_label, verdict_ja, where
+from assistant.domain.labels import (
+    STATUS_LABELS_JA,
+    VERDICT_CODES,
+    VERDICT_LABELS_JA,
+    role_label,
+    verdict_ja,
+    where,
+)
 from assistant.domain.models import Answer, User
 from assistant.domain.notices import Notice
 from assistant.ingest.page_images import PageHighlight
@@ -71,7 +78,9 @@ def format_answer(answer: Answer) -> str:
         if answer.citations:
             parts.append("**出典**")
             for n, c in enumerate(answer.citations, start=1):
-                parts.append(f"**[{n}]** {md_escape(where(c.source, c.page, c.section))}\n> {md_escape(c.quote)}")
+                parts.append(
+                    f"**[{n}]** {md_escape(where(c.source, c.page, c.section))}\n> {md_escape(c.quote)}"
+                )
     parts.append(f"*回答方式：{md_escape(answer.backend)}*")
     return "\n\n".join(parts)
 
@@ -196,5 +205,3 @@ def message_box(kind: Literal["ok", "warn", "danger"], text: str) -> str:
 
 def unchanged(n: int) -> tuple[Any, ...]:
     return tuple(gr.update() for _ in range(n))
-
-

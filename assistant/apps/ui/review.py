@@ -149,7 +149,14 @@ class ReviewHandlers:
             return (*unchanged(5), message_box("danger", error_message(exc)))
         current = item.final_verdict or item.draft_verdict
         comment = item.decision.comment if item.decision else ""
-        return item_markdown(self.s.ra, item), pages, gr.update(value=current.value), comment, item.version, ""
+        return (
+            item_markdown(self.s.ra, item),
+            pages,
+            gr.update(value=current.value),
+            comment,
+            item.version,
+            "",
+        )
 
     def _decide(
         self,

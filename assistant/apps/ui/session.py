@@ -60,7 +60,11 @@ class Session:
         except ReviewAssistantError as exc:
             raise gr.Error(error_message(exc), title="エラー", duration=None, print_exception=False) from exc
         reviewer = user.role == "reviewer"
-        pref_note = "" if reviewer else f"登録される提出物は「{md_escape(user.prefecture or '')}」の提出物になります。"
+        pref_note = (
+            ""
+            if reviewer
+            else f"登録される提出物は「{md_escape(user.prefecture or '')}」の提出物になります。"
+        )
         return (
             header_markdown(user, self.ra, local=self.users is None),
             gr.update(choices=self.scope_choices(subs), value=GUIDELINES_ONLY),

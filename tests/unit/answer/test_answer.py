@@ -11,9 +11,9 @@ import pytest
 from support.fake_openai import FakeOpenAI, HTTPError, Reply
 
 from assistant.api import ReviewAssistant
-from assistant.text.grounding import verify_citation
 from assistant.domain.models import Answer, AnswerDelta
 from assistant.settings import Settings
+from assistant.text.grounding import verify_citation
 from assistant.text.normalize import squash
 
 C_DEPENDENCY = "特定の者(大企業・フランチャイザー等)に過度に依存する計画となっていないか"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
+from support.pdfgen import write_plan_pdf
 
 from assistant.api import ReviewAssistant
 from assistant.apps.ui.batch import BatchHandlers
@@ -26,7 +27,6 @@ from assistant.domain.models import Answer, User, Verdict
 from assistant.review.records import SubmissionView
 from assistant.review.users import UserStore
 from assistant.settings import Settings
-from support.pdfgen import write_plan_pdf
 
 PREF_A, PREF_B = "東雲県", "西海県"
 A_PAGES = [

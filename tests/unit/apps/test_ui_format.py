@@ -8,8 +8,9 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-from support.fake_openai import FakeOpenAI, Reply
 from markdown_it import MarkdownIt
+from support.fake_openai import FakeOpenAI, Reply
+from support.pdfgen import write_plan_pdf
 
 from assistant.api import ReviewAssistant
 from assistant.apps.ui.chat import ChatHandlers
@@ -20,7 +21,6 @@ from assistant.domain.notices import Notice
 from assistant.ingest.page_images import render_page_with_highlight
 from assistant.settings import Settings
 from assistant.text.markup import md_escape
-from support.pdfgen import write_plan_pdf
 
 HOSTILE = [
     "![x](http://example.invalid/leak.png) と [ここ](javascript:alert(1)) をクリック",
@@ -142,5 +142,5 @@ def test_chat_streams_a_provisional_draft_then_the_verified_answer(
     drafts = [s for s in steps if "作成中・引用の検証前" in s]
     assert len(drafts) == 3, steps
     final = steps[-1]
-    assert "出典" in final and "[1]" in final and "回答方式：llm:fake\\-model" in final
+    assert "出典" in final and "[1]" in final and "回答方式：llm:fake-model" in final
     assert "市場ニーズを特定しているものか" in final, "the verified quote is shown under the answer"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import STRONG_B_PAGES
 from support.fake_openai import FakeOpenAI
+from support.pdfgen import write_plan_pdf
 
 from assistant.api import ReviewAssistant
 from assistant.assess.offline import enforce_evidence
@@ -19,7 +20,6 @@ from assistant.domain.rubric import load_rubric
 from assistant.ingest.pdf import parse_pdf
 from assistant.settings import Settings
 from assistant.text.grounding import quote_on_page
-from support.pdfgen import write_plan_pdf
 
 SETTINGS = Settings(ocr_enabled=False)
 RUBRIC = load_rubric(SETTINGS.rubric_file)
@@ -27,6 +27,8 @@ RUBRIC = load_rubric(SETTINGS.rubric_file)
 
 def assess_pdf(pdf: Path, settings: Settings = SETTINGS) -> Assessment:
     return ReviewAssistant(settings).assess(pdf)
+
+
 WEAK_C_PAGES = [
     "# 山里県 地場産業成長プラン\n山里県の地域資源である柚子を活用した加工品の販路開拓を目指す。",
     "# 1. 取組の内容\n柚子ポン酢と柚子菓子を開発し、首都圏の百貨店での販売を目指す。\n"

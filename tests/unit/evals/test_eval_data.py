@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 from pypdf import PdfReader
+from support.pdfgen import write_plan_pdf
 
 from assistant.domain.models import Verdict
-from support.pdfgen import write_plan_pdf
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "evals" / "data"

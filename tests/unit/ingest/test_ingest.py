@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import STRONG_B_PAGES
+from support.pdfgen import make_bad_inputs, write_plan_pdf
 
 from assistant.domain.errors import (
     CorruptPdfError,
@@ -21,7 +22,6 @@ from assistant.ingest.files import content_hash
 from assistant.ingest.markdown import parse_markdown
 from assistant.ingest.pdf import parse_pdf
 from assistant.settings import REPO_ROOT, Settings
-from support.pdfgen import make_bad_inputs, write_plan_pdf
 from assistant.text.normalize import clean_extracted, join_wrapped_lines, quote_in_text, squash
 
 NO_OCR = Settings(ocr_enabled=False)

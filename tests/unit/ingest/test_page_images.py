@@ -12,11 +12,11 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
+from support.pdfgen import write_plan_pdf
 
 from assistant.domain.errors import NotFoundError
-from assistant.ingest.pdf import parse_pdf
 from assistant.ingest.page_images import render_page_with_highlight
-from support.pdfgen import write_plan_pdf
+from assistant.ingest.pdf import parse_pdf
 from assistant.settings import Settings
 
 QUOTE = "東雲塗の販路拡大"
@@ -82,7 +82,11 @@ def test_highlight_covers_the_quote_glyphs_and_nothing_far_from_them(pdfs: tuple
 
 def test_quote_across_a_line_wrap_is_marked_on_both_lines(pdfs: tuple[Path, Path], tmp_path: Path) -> None:
     quote_pdf, _ = pdfs
-    raw = parse_pdf(quote_pdf, kind="plan", settings=Settings(data_dir=tmp_path, ocr_enabled=False)).pages[0].raw
+    raw = (
+        parse_pdf(quote_pdf, kind="plan", settings=Settings(data_dir=tmp_path, ocr_enabled=False))
+        .pages[0]
+        .raw
+    )
     body_start = raw.index("本プラン")
     wrap = raw.index("\n", body_start)
     quote = raw[wrap - 6 : wrap] + raw[wrap + 1 : wrap + 7]

@@ -7,13 +7,13 @@ import time
 from typing import Literal
 
 import pytest
-from support.fake_openai import FakeOpenAI, HTTPError, Reply
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
+from support.fake_openai import FakeOpenAI, HTTPError, Reply
 
+from assistant.domain.errors import LLMUnavailableError, PlanEndpointNotAllowedError
 from assistant.llm import client as llm
 from assistant.llm.endpoint import ensure_plan_allowed
-from assistant.domain.errors import LLMUnavailableError, PlanEndpointNotAllowedError
 from assistant.settings import Settings
 
 
@@ -219,9 +219,7 @@ def test_plans_refused_for_remote_hosts_by_default(base_url, host):
 
 @pytest.mark.parametrize("base_url", [None, "https://api.openai.com/v1"])
 def test_plans_allowed_for_listed_host(base_url):
-    ensure_plan_allowed(
-        Settings(llm_model="m", llm_base_url=base_url, llm_allowed_hosts=["api.openai.com"])
-    )
+    ensure_plan_allowed(Settings(llm_model="m", llm_base_url=base_url, llm_allowed_hosts=["api.openai.com"]))
 
 
 def test_fake_server_fails_loudly_when_script_runs_out(fake_openai, fake_llm_settings):

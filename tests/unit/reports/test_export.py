@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from assistant.reports.export import export_submission
-from assistant.reports.submission import HEADERS, SUMMARY_SHEET, export_xlsx
 from assistant.domain.labels import VERDICT_LABELS_JA
 from assistant.domain.models import Assessment, ChecklistItem, PlanCitation, Verdict
+from assistant.domain.rubric import load_rubric
+from assistant.reports.export import export_submission
+from assistant.reports.submission import HEADERS, SUMMARY_SHEET, export_xlsx
 from assistant.review.records import SubmissionView
 from assistant.review.store import ReviewStore
-from assistant.domain.rubric import load_rubric
 from assistant.settings import Settings
 
 RUBRIC = load_rubric(Settings().rubric_file)
@@ -169,7 +169,9 @@ class _Collector(HTMLParser):
 
 
 def test_html_escapes_plan_text_and_is_self_contained(view: SubmissionView, tmp_path: Path) -> None:
-    page = export_submission(view, "html", tmp_path / "review.html", rubric=RUBRIC).read_text(encoding="utf-8")
+    page = export_submission(view, "html", tmp_path / "review.html", rubric=RUBRIC).read_text(
+        encoding="utf-8"
+    )
     parsed = _Collector()
     parsed.feed(page)
     assert "script" not in parsed.tags
@@ -190,7 +192,11 @@ def test_verdict_labels_cover_every_verdict(store: ReviewStore, tmp_path: Path) 
     for item, verdict in zip(assessment.items, Verdict, strict=False):
         item.verdict = verdict
     view = store.save_assessment(assessment, content_hash="c" * 64)
-    rows = list(load_workbook(export_xlsx([view], tmp_path / "v.xlsx", rubric=RUBRIC))["1_p"].iter_rows(values_only=True))
+    rows = list(
+        load_workbook(export_xlsx([view], tmp_path / "v.xlsx", rubric=RUBRIC))["1_p"].iter_rows(
+            values_only=True
+        )
+    )
     assert [r[3] for r in rows[1 : 1 + len(Verdict)]] == [VERDICT_LABELS_JA[v] for v in Verdict]
 
 
@@ -198,7 +204,9 @@ def test_criterion_missing_from_current_rubric_still_exports(store: ReviewStore,
     retired = ChecklistItem(criterion_id="B.retired.item", verdict=Verdict.meets, rationale="旧基準の根拠")
     assessment = Assessment(plan="old.pdf", plan_type="B", backend="offline", items=[retired])
     view = store.save_assessment(assessment, content_hash="d" * 64)
-    with export_submission(view, "csv", tmp_path / "old.csv", rubric=RUBRIC).open(encoding="utf-8-sig", newline="") as fh:
+    with export_submission(view, "csv", tmp_path / "old.csv", rubric=RUBRIC).open(
+        encoding="utf-8-sig", newline=""
+    ) as fh:
         row = dict(zip(HEADERS, list(csv.reader(fh))[1], strict=True))
     assert (row["要件区分"], row["項目"], row["基準"], row["根拠"]) == (
         "",

@@ -14,9 +14,9 @@ import pytest
 
 from assistant.domain.errors import ConflictError, NotFoundError
 from assistant.domain.models import Assessment, ChecklistItem, PlanCitation, Verdict
+from assistant.domain.rubric import load_rubric
 from assistant.review.migrations import MIGRATIONS
 from assistant.review.store import ReviewStore, SchemaTooNewError
-from assistant.domain.rubric import load_rubric
 from assistant.settings import Settings
 
 B_IDS = [c.id for c in load_rubric(Settings().rubric_file).for_type("B")]

@@ -200,7 +200,9 @@ def test_launch_mode_follows_users_and_address(tmp_path: Path) -> None:
 
 
 def test_loopback_detection() -> None:
-    assert all(is_loopback_host(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"))
+    assert all(
+        is_loopback_host(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST")
+    )
     assert not any(is_loopback_host(h) for h in ("0.0.0.0", "10.0.0.1", "::", "example.org", ""))
 
 

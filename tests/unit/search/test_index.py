@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import STRONG_B_PAGES
+from support.pdfgen import make_bad_inputs, write_plan_pdf
 
 from assistant.api import ReviewAssistant
 from assistant.ingest.chunking import chunk_document
@@ -18,7 +19,6 @@ from assistant.search.chroma import VectorIndex
 from assistant.search.embeddings import get_embeddings
 from assistant.search.stores import Scope
 from assistant.settings import REPO_ROOT, Settings
-from support.pdfgen import make_bad_inputs, write_plan_pdf
 
 GUIDELINE = REPO_ROOT / "corpus" / "guidelines" / "requirements_2026-03.md"
 

@@ -11,7 +11,6 @@ import pytesseract
 import pytest
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
-
 from support.pdfgen import (
     SAMPLE_PLAN_PAGES,
     make_bad_inputs,
