@@ -3,9 +3,9 @@
 # Idempotent: safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PKGS="fonts-ipaexfont-gothic tesseract-ocr tesseract-ocr-jpn"
+APT_PKGS="fonts-ipaexfont-gothic tesseract-ocr tesseract-ocr-jpn poppler-data"
 if [ "${1:-}" = "--test" ]; then
-  APT_PKGS="$APT_PKGS chromium ninja-build cmake g++"
+  APT_PKGS="$APT_PKGS chromium ninja-build cmake g++ libreoffice-writer-nogui"
 fi
 missing=""
 for p in $APT_PKGS; do
