@@ -111,11 +111,47 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Non-loopback endpoints allowed to receive plan text: base URLs or host names.",
     )
+    llm_proxy: str | None = Field(
+        default=None,
+        description="RA_LLM_PROXY: the only proxy LLM calls use (HTTP_PROXY/HTTPS_PROXY/ALL_PROXY are "
+        "ignored). Calls carrying plan text go through it only if it is loopback or in llm_allowed_hosts.",
+    )
 
     # UI / auth
     users_file: Path | None = None
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
+
+    # Review store
+    store_busy_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a write waits for another writer's lock before giving up with a clear error",
+    )
+
+    # Input safety: limits that keep a hostile or broken file from hanging or exhausting the machine
+    max_file_bytes: int = Field(default=100_000_000, gt=0, description="RA_MAX_FILE_BYTES: largest file read")
+    max_pages: int = Field(default=300, gt=0, description="RA_MAX_PAGES: most pages read from one PDF")
+    max_page_stream_bytes: int = Field(
+        default=4_000_000,
+        gt=0,
+        description="RA_MAX_PAGE_STREAM_BYTES: decompressed content of one page (or one stream) beyond "
+        "which the page is skipped with a notice",
+    )
+    max_file_stream_bytes: int = Field(
+        default=128_000_000,
+        gt=0,
+        description="RA_MAX_FILE_STREAM_BYTES: decompressed page content of a whole PDF beyond which it is refused",
+    )
+    max_ocr_pixels: int = Field(
+        default=40_000_000, gt=0, description="RA_MAX_OCR_PIXELS: largest page image rendered for OCR"
+    )
+    batch_file_timeout: float = Field(
+        default=180.0,
+        gt=0,
+        description="RA_BATCH_FILE_TIMEOUT: seconds one batch file may take before its worker is killed "
+        "(a 10-page scanned plan takes about 110 s with OCR on one core)",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -136,6 +136,7 @@ def llm_answer(question: str, ctx: AnswerContext) -> Answer:
             _messages("answer_system", question, block, ctx),
             LLMAnswer,
             lambda o: _check_llm_answer(o, keyed, ctx),
+            carries_plan=bool(ctx.plan_ids),
         )
     except (LLMUnavailableError, PlanEndpointNotAllowedError) as exc:
         return offline_answer(question, ctx, notice=NOTICE_UNAVAILABLE.format(reason=exc))
@@ -155,7 +156,8 @@ def stream_llm_answer(question: str, ctx: AnswerContext) -> Iterator[StreamEvent
             ensure_plan_allowed(ctx.settings)
         block, keyed = _source_block(gather(question, ctx))
         text = ""
-        for delta in stream_text(ctx.settings, _messages("answer_stream_system", question, block, ctx)):
+        messages = _messages("answer_stream_system", question, block, ctx)
+        for delta in stream_text(ctx.settings, messages, carries_plan=bool(ctx.plan_ids)):
             text += delta
             yield AnswerDelta(text=delta)
     except (LLMUnavailableError, PlanEndpointNotAllowedError) as exc:

@@ -4,6 +4,10 @@ Callers get three things: a structured call that either returns a validated pyda
 says clearly which checks still failed, a text stream for the chat UI, and one error type
 (:class:`LLMUnavailableError`) for every way the endpoint can let them down, so each caller can
 fall back to its offline path without knowing about HTTP, retries or the openai client.
+
+Every call says whether it carries plan text (``carries_plan``, True unless the caller knows the
+prompt holds none): the HTTP clients of :mod:`assistant.llm.http` then refuse any request whose
+host the allow-list would refuse, whatever the route to it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from assistant.domain.errors import LLMUnavailableError
 from assistant.settings import Settings
 
+from .endpoint import endpoint_url
+from .http import LLMHttpClients, llm_http_clients
 from .prompts import load_prompt
 
 T = TypeVar("T", bound=BaseModel)
@@ -42,8 +48,12 @@ def backend_name(settings: Settings) -> str:
     return f"llm:{settings.llm_model}"
 
 
-def make_chat_model(settings: Settings, *, streaming: bool = False) -> BaseChatModel:
-    """Temperature 0 because reviewers must be able to reproduce what the assistant told them."""
+def make_chat_model(settings: Settings, clients: LLMHttpClients, *, streaming: bool = False) -> BaseChatModel:
+    """Temperature 0 because reviewers must be able to reproduce what the assistant told them.
+
+    The HTTP clients are always ours (see :mod:`assistant.llm.http`), and ``openai_proxy`` is set to
+    None because langchain would otherwise take it from OPENAI_PROXY in the environment.
+    """
     common: dict[str, Any] = {
         "api_key": settings.llm_api_key or _PLACEHOLDER_API_KEY,
         "temperature": 0,
@@ -51,6 +61,9 @@ def make_chat_model(settings: Settings, *, streaming: bool = False) -> BaseChatM
         "max_retries": settings.llm_max_retries,
         "max_tokens": settings.llm_max_tokens,
         "streaming": streaming,
+        "http_client": clients.sync,
+        "http_async_client": clients.async_,
+        "openai_proxy": None,
     }
     if settings.llm_provider == "azure":
         return AzureChatOpenAI(
@@ -59,7 +72,7 @@ def make_chat_model(settings: Settings, *, streaming: bool = False) -> BaseChatM
             azure_deployment=settings.llm_model,
             **common,
         )
-    return ChatOpenAI(model=settings.llm_model or "", base_url=settings.llm_base_url, **common)
+    return ChatOpenAI(model=settings.llm_model or "", base_url=endpoint_url(settings), **common)
 
 
 def structured_call(
@@ -67,6 +80,8 @@ def structured_call(
     messages: list[BaseMessage],
     schema: type[T],
     validate: Callable[[T], list[str]] | None = None,
+    *,
+    carries_plan: bool = True,
 ) -> tuple[T, list[str]]:
     """Ask for JSON matching ``schema``; re-ask once with the problems if it is unusable.
 
@@ -78,14 +93,15 @@ def structured_call(
     Returns the object and the validation errors that survived the re-ask (empty when it is
     clean), so the caller can drop or downgrade just the parts that failed.
     """
-    model = make_chat_model(settings).bind(response_format=_response_format(schema))
-    reply = _invoke(model, messages)
-    obj, errors = _check(reply, schema, validate)
-    if obj is not None and not errors:
-        return obj, []
-    reask = HumanMessage(load_prompt(settings, "reask", errors="\n".join(f"- {e}" for e in errors)))
-    second = _invoke(model, [*messages, reply, reask])
-    obj, errors = _check(second, schema, validate)
+    with llm_http_clients(settings, carries_plan=carries_plan) as clients:
+        model = make_chat_model(settings, clients).bind(response_format=_response_format(schema))
+        reply = _invoke(model, messages)
+        obj, errors = _check(reply, schema, validate)
+        if obj is not None and not errors:
+            return obj, []
+        reask = HumanMessage(load_prompt(settings, "reask", errors="\n".join(f"- {e}" for e in errors)))
+        second = _invoke(model, [*messages, reply, reask])
+        obj, errors = _check(second, schema, validate)
     if obj is None:
         raise LLMUnavailableError(
             "LLMの出力が再指示後も所定の形式になりませんでした"
@@ -94,11 +110,14 @@ def structured_call(
     return obj, errors
 
 
-def stream_text(settings: Settings, messages: list[BaseMessage]) -> Iterator[str]:
+def stream_text(
+    settings: Settings, messages: list[BaseMessage], *, carries_plan: bool = True
+) -> Iterator[str]:
     try:
-        for chunk in make_chat_model(settings, streaming=True).stream(messages):
-            if text := str(chunk.text):
-                yield text
+        with llm_http_clients(settings, carries_plan=carries_plan) as clients:
+            for chunk in make_chat_model(settings, clients, streaming=True).stream(messages):
+                if text := str(chunk.text):
+                    yield text
     except openai.OpenAIError as exc:
         raise _unavailable(exc) from exc
 
