@@ -7,13 +7,14 @@ PDF so its pages can be shown after the upload is gone.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.domain.errors import NotFoundError
+from assistant.atomic import atomic_write
+from assistant.domain.errors import FileChangedError, NotFoundError
 from assistant.domain.models import ParsedDocument, User
 from assistant.ingest.chunking import chunk_document
+from assistant.ingest.files import content_hash, file_digest, read_input, source_name
 from assistant.ingest.pdf import parse_pdf
 from assistant.review.records import SubmissionSummary
 
@@ -31,11 +32,19 @@ class PlanLibrary:
         self.settings = ra.settings
 
     def keep_copy(self, path: Path, digest: str) -> Path:
-        """Saved submissions keep their own copy, so pages can be shown after the upload is gone."""
+        """Saved submissions keep their own copy, so pages can be shown after the upload is gone.
+
+        The copy is named by its hash, so an existing one is reused only if its bytes still hash to
+        that name: a copy cut short by a kill, or damaged since, is written again, atomically, from
+        the upload read through the same checks as any input.
+        """
         target = self.settings.data_dir / "plans" / f"{digest}.pdf"
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+        if file_digest(target) == digest:
+            return target
+        data = read_input(path, max_bytes=self.settings.max_file_bytes)
+        if content_hash(data) != digest:
+            raise FileChangedError(source_name(path))
+        atomic_write(target, data)
         return target
 
     def index_plan(
@@ -51,16 +60,16 @@ class PlanLibrary:
     def resolve(self, ref: str, user: User) -> ParsedDocument:
         path = Path(ref)
         if path.suffix.lower() == ".pdf":
+            access.require_reviewer_for_path(user)
             if not path.exists():
                 raise NotFoundError(f"ファイルが見つかりません / no such file: {ref}")
-            access.require_reviewer(user, "ファイルパスによる計画書の指定", "plans by file path")
             return self.index_plan(path)
         try:
-            summary = self.find_submission(ref)
-        except NotFoundError:
+            summary = self.find_submission(ref, user)
+        except NotFoundError as exc:
             indexed = self._find_indexed(ref) if access.is_reviewer(user) else None
             if indexed is None:
-                raise
+                raise access.missing(user, exc) from None
             return indexed
         access.check_submission(user, summary)
         doc = self.ra.lookup(summary.content_hash)
@@ -83,8 +92,10 @@ class PlanLibrary:
         ]
         return docs[0] if len(docs) == 1 and self.ra.index.has_document(docs[0].doc_id) else None
 
-    def find_submission(self, ref: str) -> SubmissionSummary:
-        subs = self.ra.reviews.list_submissions()
+    def find_submission(self, ref: str, user: User) -> SubmissionSummary:
+        """Only among the submissions ``user`` may see, so that whether a hash prefix is ambiguous
+        says nothing about anyone else's plans."""
+        subs = self.ra.submissions(user)
         if ref.isdigit():
             for s in subs:
                 if s.id == int(ref):

@@ -2,38 +2,85 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.ingest.files import content_hash
+from assistant.domain.errors import IngestError, UnreadableFileError
+from assistant.ingest.files import content_hash, source_name
 
 
 @dataclass(frozen=True)
 class Input:
     path: Path
     label: str
+    error: IngestError | None = None
+    """Set for a folder that could not be listed: it is reported as a row of its own."""
 
 
 def discover_inputs(inputs: Sequence[Path]) -> list[Input]:
-    """Folders are searched recursively for ``*.pdf`` (any case); a file named explicitly is always taken.
+    """Folders are searched recursively for ``*.pdf`` (any case); a path named explicitly is always taken.
 
-    Taking explicit files whatever their suffix means a mis-named upload gets a ``not_pdf`` row instead
-    of silently vanishing from the batch. The same file reached twice is listed once.
+    Taking explicit paths whatever they are means a mis-named upload gets a ``not_pdf`` row, and a
+    missing path or a FIFO its own error row, instead of silently vanishing from the batch. The same
+    file reached twice is listed once.
     """
     found: list[Input] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for given in inputs:
-        if given.is_dir():
-            candidates = sorted(p for p in given.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
-        else:
-            candidates = [given]
-        for path in candidates:
-            key = path.resolve()
+        candidates = _walk(given) if os.path.isdir(given) else [Input(path=given, label=given.as_posix())]
+        for item in candidates:
+            key = _identity(item.path) if item.error is None else f"folder:{item.path.as_posix()}"
             if key not in seen:
                 seen.add(key)
-                found.append(Input(path=path, label=path.as_posix()))
+                found.append(item)
     return found
+
+
+def _walk(root: Path) -> list[Input]:
+    """Every entry named ``*.pdf`` below ``root`` that is not a folder, and every folder that cannot be
+    listed, sorted by path.
+
+    Entries are taken whatever they are (links, FIFOs, devices), for the read check to name each one;
+    links to folders are not followed, so a link cannot send the walk round in a loop.
+    """
+    found: list[Input] = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = [(entry.name, _is_folder(entry)) for entry in listing]
+        except OSError as exc:
+            error = UnreadableFileError(
+                source_name(folder),
+                f"フォルダを一覧できません / cannot list the folder: {exc.strerror or exc}",
+            )
+            found.append(Input(path=folder, label=folder.as_posix(), error=error))
+            continue
+        for name, is_folder in entries:
+            path = folder / name
+            if is_folder:
+                folders.append(path)
+            elif name.lower().endswith(".pdf"):
+                found.append(Input(path=path, label=path.as_posix()))
+    return sorted(found, key=lambda item: item.path)
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _identity(path: Path) -> str:
+    """The real path, without failing on link loops (``Path.resolve`` raises on them in 3.11)."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
 
 
 def output_names(entries: Iterable[tuple[str, str]]) -> list[str]:

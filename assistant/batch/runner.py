@@ -8,6 +8,8 @@ to survive being interrupted and rerun rather than to be fast once:
 * ``files.csv``, ``checklist.csv`` and ``summary.xlsx`` are derived from the recorded results at
   the end of each run, never appended to, so they cannot hold duplicates after a resume.
 * Workers only compute; this process alone writes files and the review store.
+* No entry can stop the run: what is not a readable regular file becomes an error row before any
+  worker sees it, and a file that overruns ``batch_file_timeout`` has its worker killed and replaced.
 
 Nothing here prints: progress goes to the caller's callback, which decides how to show it.
 """
@@ -21,9 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.atomic import atomic_write
-from assistant.domain.errors import ReviewAssistantError
+from assistant.domain.errors import IngestError, ReviewAssistantError
 from assistant.domain.models import Assessment, PlanType, User
-from assistant.ingest.files import content_hash
+from assistant.ingest.files import content_hash, read_input
 from assistant.reports.batch import checklist_csv, files_csv, summary_workbook
 
 from .inputs import discover_inputs, output_names
@@ -39,7 +41,7 @@ from .models import (
 )
 from .pool import run_jobs
 from .state import State, StateRecord, fingerprint, job_params
-from .worker import Job, Outcome, assess_job, init_worker, run_assessment, worker_settings
+from .worker import Job, Outcome, assess_job, init_worker, worker_settings
 
 if TYPE_CHECKING:
     from assistant.api import ReviewAssistant
@@ -94,15 +96,15 @@ def run_batch(
     rows: dict[int, FileRow] = {}
     hashes: dict[int, str] = {}
     for index, item in enumerate(found):
+        # The same checked read as `assess`: a FIFO, device, link loop or oversized file is its own
+        # error row here, before any worker could block on it or fill its memory.
         try:
-            hashes[index] = content_hash(item.path.read_bytes())
-        except OSError as exc:
-            code = "not_found" if isinstance(exc, FileNotFoundError) else "unreadable"
+            if item.error is not None:
+                raise item.error
+            hashes[index] = content_hash(read_input(item.path, max_bytes=settings.max_file_bytes))
+        except IngestError as exc:
             rows[index] = FileRow(
-                file=shown[index],
-                status="error",
-                error_code=code,
-                error=f"{code}: ファイルを読み込めません / cannot read the file: {exc}",
+                file=shown[index], status="error", error_code=exc.code, error=f"{exc.code}: {exc.message}"
             )
     names = dict(zip(hashes, output_names((found[i].path.name, h) for i, h in hashes.items()), strict=True))
     params = {i: job_params(found[i].path.name, plan_type, backend, settings, rubric_digest) for i in hashes}
@@ -161,8 +163,10 @@ def run_batch(
         Job(key=key, path=str(found[indices[0]].path), plan_type=plan_type, backend=backend)
         for key, indices in waiting.items()
     ]
+    # Even one worker is a separate process: only a process can be killed when a file overruns
+    # `batch_file_timeout`, whatever it is stuck in (pypdf, PDFium, tesseract).
     effective = min(workers, len(jobs))
-    if effective > 1:
+    if jobs:
         run_jobs(
             jobs,
             workers=effective,
@@ -170,21 +174,26 @@ def run_batch(
             initializer=init_worker,
             initargs=(worker_settings(settings, effective),),
             task=assess_job,
+            timeout=settings.batch_file_timeout,
         )
-    else:
-        for job in jobs:
-            on_outcome(job, run_assessment(ra, job))
 
+    def write_sheets() -> list[FileRow]:
+        final = [rows[i] for i in range(len(found))]
+        atomic_write(out_dir / FILES_CSV, files_csv(final))
+        atomic_write(
+            out_dir / CHECKLIST_CSV, checklist_csv([(final[i], a) for i, a in sorted(assessments.items())])
+        )
+        atomic_write(out_dir / SUMMARY_XLSX, summary_workbook(final, assessments, rubric))
+        return final
+
+    # The sheets are written before the review store is touched, so a locked or broken store cannot
+    # cost a night's results; saving then rewrites them with any rows it could not save.
+    final = write_sheets()
     if save:
         _save_all(
             ra, [(i, rows[i], a, found[i].path) for i, a in assessments.items()], rows, prefecture, user
         )
-    final = [rows[i] for i in range(len(found))]
-    atomic_write(out_dir / FILES_CSV, files_csv(final))
-    atomic_write(
-        out_dir / CHECKLIST_CSV, checklist_csv([(final[i], a) for i, a in sorted(assessments.items())])
-    )
-    atomic_write(out_dir / SUMMARY_XLSX, summary_workbook(final, assessments, rubric))
+        final = write_sheets()
     return BatchReport(
         out_dir=out_dir, rows=final, assessments=assessments, seconds=time.perf_counter() - started
     )

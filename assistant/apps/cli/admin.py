@@ -55,6 +55,8 @@ def run_users(args: argparse.Namespace) -> int:
             print(f"ユーザーは登録されていません（{store.path}）")
         for user in users:
             print(f"{user.name}\t{role_label(user)}")
+        for problem in store.problems():
+            print(f"注意：{problem}", file=sys.stderr)
         return 0
     if (args.role == "prefecture") != bool(args.prefecture):
         print(

@@ -8,14 +8,24 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from assistant.domain.errors import ConflictError, NotFoundError
+from assistant.domain.errors import (
+    AccessDeniedError,
+    ConflictError,
+    DecisionConflictError,
+    NotFoundError,
+    StoreBusyError,
+    StoreCorruptError,
+)
 from assistant.domain.models import Assessment, ChecklistItem, PlanCitation, Verdict
 from assistant.domain.rubric import load_rubric
+from assistant.review.conflicts import JST
 from assistant.review.migrations import MIGRATIONS
+from assistant.review.records import SubmissionSummary
 from assistant.review.store import ReviewStore, SchemaTooNewError
 from assistant.settings import Settings
 
@@ -171,8 +181,8 @@ def test_stale_version_is_refused_and_names_who_changed_it(store: ReviewStore) -
         )
     message = str(caught.value)
     assert "佐藤" in message and "変更" in message and "changed by" in message
-    decided_at = store.get(view.id).items[0].decision.decided_at.astimezone()  # type: ignore[union-attr]
-    assert decided_at.strftime("%Y-%m-%d %H:%M:%S") in message
+    decided_at = store.get(view.id).items[0].decision.decided_at.astimezone(JST)  # type: ignore[union-attr]
+    assert decided_at.strftime("%Y-%m-%d %H:%M JST") in message, "Japan time, whatever the server's zone"
     item = store.get(view.id).items[0]
     assert (item.version, item.decision.verdict) == (1, Verdict.meets)  # type: ignore[union-attr]
 
@@ -319,3 +329,147 @@ def test_hash_identity_is_exact(store: ReviewStore) -> None:
     ids = [store.save_assessment(b_assessment(), content_hash=h).id for h in ("a" * 64, "b" * 64, "a" * 64)]
     assert ids == [1, 2, 1]
     assert [len(store.drafts(i)) for i in (1, 2)] == [2, 1]
+
+
+def test_someone_elses_decision_is_not_replaced_without_naming_its_version(store: ReviewStore) -> None:
+    """The CLI's default is no version: before this rule the second reviewer silently won."""
+    view = store.save_assessment(b_assessment(), content_hash=HASH)
+    cid = B_IDS[1]
+    first = store.decide(view.id, cid, verdict=Verdict.does_not_meet, comment="根拠なし", reviewer="佐藤")
+    with pytest.raises(DecisionConflictError) as caught:
+        store.decide(view.id, cid, verdict=Verdict.meets, comment="", reviewer="鈴木", label="市場の有望性")
+    conflict = caught.value
+    assert first.decision is not None
+    assert (conflict.reviewer, conflict.verdict, conflict.decided_at) == (
+        "佐藤",
+        Verdict.does_not_meet,
+        first.decision.decided_at,
+    )
+    assert (conflict.current_version, conflict.expected_version, conflict.criterion_id) == (1, None, cid)
+    message = str(conflict)
+    when = first.decision.decided_at.astimezone(JST).strftime("%Y-%m-%d %H:%M JST")
+    assert "「市場の有望性」" in message and "佐藤" in message and "「満たさない」" in message
+    assert when in message and "already decided by 佐藤" in message
+    assert cid not in message, "the criterion is named by its label, not its internal id"
+    kept = store.get(view.id).items[1]
+    assert (kept.version, kept.decision.reviewer) == (1, "佐藤")  # type: ignore[union-attr]
+
+    replaced = store.decide(
+        view.id, cid, verdict=Verdict.meets, comment="", reviewer="鈴木", expected_version=1
+    )
+    assert (replaced.version, replaced.decision.reviewer) == (2, "鈴木")  # type: ignore[union-attr]
+
+
+def test_own_decision_is_redecided_without_a_version(store: ReviewStore) -> None:
+    view = store.save_assessment(b_assessment(), content_hash=HASH)
+    cid = B_IDS[2]
+    store.decide(view.id, cid, verdict=Verdict.meets, comment="", reviewer="佐藤")
+    again = store.decide(view.id, cid, verdict=Verdict.partially_meets, comment="一部のみ", reviewer="佐藤")
+    assert (again.version, again.final_verdict) == (2, Verdict.partially_meets)
+
+
+def test_a_version_for_an_undecided_item_is_refused(store: ReviewStore) -> None:
+    view = store.save_assessment(b_assessment(), content_hash=HASH)
+    with pytest.raises(DecisionConflictError) as caught:
+        store.decide(
+            view.id, B_IDS[0], verdict=Verdict.meets, comment="", reviewer="佐藤", expected_version=3
+        )
+    assert (caught.value.reviewer, caught.value.current_version, caught.value.expected_version) == (
+        None,
+        0,
+        3,
+    )
+    assert "まだ判定がありません" in str(caught.value)
+
+
+def _hold_write_lock(db: Path) -> sqlite3.Connection:
+    """Another writer, as SQLite sees it: a connection inside ``BEGIN IMMEDIATE``."""
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_reads_need_no_write_lock_and_writes_give_up_clearly(store: ReviewStore) -> None:
+    view = store.save_assessment(b_assessment(), content_hash=HASH)
+    holder = _hold_write_lock(store.db_path)
+    try:
+        reader = ReviewStore(store.db_path, busy_timeout=0.1)
+        assert [s.id for s in reader.list_submissions()] == [view.id]
+        assert reader.get(view.id).item_count == len(B_IDS)
+        assert len(reader.drafts(view.id)) == 1 and reader.audit_log(view.id)
+        with pytest.raises(StoreBusyError) as caught:
+            reader.decide(view.id, B_IDS[0], verdict=Verdict.meets, comment="", reviewer="佐藤")
+        assert "書き込み中" in str(caught.value) and "locked by another writer" in str(caught.value)
+        with pytest.raises(StoreBusyError):
+            reader.save_assessment(b_assessment(), content_hash="b" * 64)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert reader.decide(view.id, B_IDS[0], verdict=Verdict.meets, comment="", reviewer="佐藤").version == 1
+    assert [s.id for s in reader.list_submissions()] == [view.id]
+
+
+def test_an_older_store_is_migrated_once_the_writer_lets_go(tmp_path: Path) -> None:
+    db = tmp_path / "reviews.sqlite"
+    with closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+    holder = _hold_write_lock(db)
+    try:
+        with pytest.raises(StoreBusyError):
+            ReviewStore(db, busy_timeout=0.1)
+    finally:
+        holder.rollback()
+        holder.close()
+    migrated = ReviewStore(db, busy_timeout=0.1)
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert migrated.save_assessment(b_assessment(), content_hash=HASH).item_count == len(B_IDS)
+
+
+def _truncated(db: Path) -> None:
+    store = ReviewStore(db)
+    for n in range(20):
+        store.save_assessment(b_assessment(tag=str(n) * 50), content_hash=f"{n:064x}")
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda db: db.write_bytes(bytes(range(256)) * 40),
+        lambda db: db.write_text("山形県の計画書ではありません\n" * 100, encoding="utf-8"),
+        lambda db: db.write_bytes(b"%PDF-1.7\n" + b"\x00" * 4000),
+        lambda db: db.write_bytes(b"SQLite format 3\x00" + b"\x10\x00\x02\x02"),
+        _truncated,
+    ],
+    ids=["garbage", "text", "pdf", "cut-header", "truncated"],
+)
+def test_a_damaged_file_is_a_typed_error(tmp_path: Path, damage: object) -> None:
+    db = tmp_path / "reviews.sqlite"
+    damage(db)  # type: ignore[operator]
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    with pytest.raises(StoreCorruptError) as caught:
+        ReviewStore(db).list_submissions()
+    message = str(caught.value)
+    assert "壊れている" in message and "restore it from a backup" in message and "reviews.sqlite" in message
+
+
+def test_guard_refuses_inside_the_write_and_leaves_nothing(store: ReviewStore) -> None:
+    view = store.save_assessment(b_assessment(), content_hash=HASH, prefecture="山形県")
+    seen: list[SubmissionSummary] = []
+
+    def refuse(existing: SubmissionSummary) -> None:
+        seen.append(existing)
+        raise AccessDeniedError("no")
+
+    with pytest.raises(AccessDeniedError):
+        store.save_assessment(b_assessment(tag="再"), content_hash=HASH, prefecture="秋田県", guard=refuse)
+    assert [(s.id, s.prefecture, s.status) for s in seen] == [(view.id, "山形県", "draft")]
+    assert len(store.drafts(view.id)) == 1 and store.get(view.id).prefecture == "山形県"
+    assert [e.action for e in store.audit_log(view.id)] == ["submission.create", "draft.add"]
+    store.save_assessment(b_assessment(), content_hash="b" * 64, guard=refuse)
+    assert len(seen) == 1, "a new submission has nothing to guard"

@@ -21,7 +21,7 @@ from assistant.apps.ui.format import OFFLINE_LABEL, header_markdown
 from assistant.apps.ui.session import LOCAL_USER
 from assistant.domain.labels import role_label
 from assistant.domain.models import User
-from assistant.review.users import UsersFileError, UserStore
+from assistant.review.users import MAX_PASSWORD_LENGTH, UsersFileError, UserStore
 from assistant.settings import Settings, get_settings, is_loopback_host
 
 PASSWORD = "correct horse battery"
@@ -92,14 +92,84 @@ def test_changes_by_another_process_apply_without_restart(store: UserStore) -> N
     assert store.get("suzuki") is not None
 
 
-def test_broken_file_refuses_everyone(store: UserStore) -> None:
+def test_invalid_record_is_skipped_and_reported_not_a_lockout(store: UserStore) -> None:
+    store.add("sato", PASSWORD, role="reviewer")
+    store.add("tanaka", PASSWORD, role="prefecture", prefecture="東雲県")
+    check = gradio_auth(store)
+    assert asyncio.run(check("sato", PASSWORD)) is True
+    text = store.path.read_text(encoding="utf-8")
+    store.path.write_text(text.replace('role = "reviewer"', 'role = "admin"'), encoding="utf-8")
+    assert store.get("sato") is None
+    assert asyncio.run(check("sato", PASSWORD)) is False
+    assert asyncio.run(check("tanaka", PASSWORD)) is True, "one bad record must not lock everyone out"
+    (problem,) = store.problems()
+    assert "'sato'" in problem and "skipped invalid user" in problem
+
+    with pytest.raises(ValueError, match="fix them first"):
+        store.add("suzuki", PASSWORD, role="reviewer")
+    assert 'role = "admin"' in store.path.read_text(encoding="utf-8"), (
+        "the bad record is not silently dropped"
+    )
+    store.add("sato", "new-password-1", role="reviewer", replace=True)
+    assert store.problems() == [] and store.verify("sato", "new-password-1")
+    assert store.verify("tanaka", PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        'role = "prefecture"\nprefecture = "東雲県\\u0007"',
+        'role = "prefecture"\nprefecture = "東雲県\\u202e"',
+        'role = "prefecture"\nprefecture = "' + "県" * 33 + '"',
+        'role = "prefecture"\nprefecture = " 東雲県"',
+    ],
+    ids=["bell", "bidi-override", "too-long", "padded"],
+)
+def test_hand_edited_prefecture_with_bad_characters_is_skipped(store: UserStore, record: str) -> None:
+    store.add("sato", PASSWORD, role="reviewer")
+    hashed = store.records()["sato"].password_hash
+    with store.path.open("a", encoding="utf-8") as f:
+        f.write(f'\n[users.mallory]\n{record}\npassword_hash = "{hashed}"\n')
+    assert store.get("mallory") is None and not store.verify("mallory", PASSWORD)
+    assert store.verify("sato", PASSWORD)
+    assert [p for p in store.problems() if "'mallory'" in p]
+
+
+@pytest.mark.parametrize("name", ["ab\u200bc", "a\u202eb", "a\u3000b", "a\x7fb", "x" * 65, ""])
+def test_names_with_invisible_or_control_characters_are_refused(store: UserStore, name: str) -> None:
+    with pytest.raises(ValueError, match="name"):
+        store.add(name, PASSWORD, role="reviewer")
+    assert not store.exists()
+
+
+@pytest.mark.parametrize(
+    "prefecture", ["東雲県\x7f", "東雲県\x01", "東\u200d雲県", "県" * 33, "東\u2028雲県"]
+)
+def test_prefectures_with_control_characters_are_refused_so_the_file_stays_readable(
+    store: UserStore, prefecture: str
+) -> None:
+    store.add("sato", PASSWORD, role="reviewer")
+    with pytest.raises(ValueError, match="prefecture"):
+        store.add("tanaka", PASSWORD, role="prefecture", prefecture=prefecture)
+    assert UserStore(store.path).verify("sato", PASSWORD), "everyone else can still sign in"
+    assert UserStore(store.path).problems() == []
+
+
+def test_password_length_is_capped(store: UserStore) -> None:
+    longest = "p" * MAX_PASSWORD_LENGTH
+    store.add("sato", longest, role="reviewer")
+    assert store.verify("sato", longest)
+    with pytest.raises(ValueError, match="too long"):
+        store.add("suzuki", longest + "p", role="reviewer")
+    assert store.get("suzuki") is None
+    assert not store.verify("sato", longest + "p")
+    assert not store.verify("sato", "p" * 10_000_000), "refused before argon2 sees it"
+
+
+def test_unreadable_file_refuses_everyone(store: UserStore) -> None:
     store.add("sato", PASSWORD, role="reviewer")
     check = gradio_auth(store)
     assert asyncio.run(check("sato", PASSWORD)) is True
-    store.path.write_text('[users.sato]\nrole = "admin"\npassword_hash = "x"\n', encoding="utf-8")
-    with pytest.raises(UsersFileError, match="sato"):
-        store.get("sato")
-    assert asyncio.run(check("sato", PASSWORD)) is False
     store.path.write_text("not toml [", encoding="utf-8")
     with pytest.raises(UsersFileError):
         store.verify("sato", PASSWORD)
@@ -162,6 +232,17 @@ def test_users_cli_adds_and_lists(
     assert capsys.readouterr().out.splitlines() == ["tanaka\t都道府県担当（東雲県）"]
 
 
+def test_users_cli_lists_skipped_records(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = UserStore(env / "users.toml")
+    store.add("sato", PASSWORD, role="reviewer")
+    with store.path.open("a", encoding="utf-8") as f:
+        f.write('\n[users.mallory]\nrole = "prefecture"\nprefecture = "東雲県\\u007f"\npassword_hash = "x"\n')
+    assert main(["users", "list"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == ["sato\t審査担当"]
+    assert "mallory" in captured.err and "skipped invalid user" in captured.err
+
+
 def test_users_cli_rejects_bad_combinations_before_asking_for_a_password(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -215,4 +296,4 @@ def test_header_says_who_and_which_backend(tmp_path: Path) -> None:
         Settings(data_dir=tmp_path, llm_model="qwen-test", llm_base_url="http://127.0.0.1:9/v1")
     )
     staff = header_markdown(User(name="tanaka", role="prefecture", prefecture="東雲県"), llm, local=False)
-    assert "都道府県担当（東雲県）" in staff and "llm:qwen\\-test" in staff and "ログアウト" in staff
+    assert "都道府県担当（東雲県）" in staff and "llm:qwen-test" in staff and "ログアウト" in staff
