@@ -21,9 +21,9 @@ from assistant.search.hybrid import HybridRetriever
 from assistant.search.stores import MemoryStore, Scope
 from assistant.settings import Settings
 from assistant.text.cues import find_cues, is_non_commitment
-from assistant.text.grounding import chunk_sentences, quote_on_page
-from assistant.text.injection import INJECTION_RE, InjectionFinding, strip_injections
-from assistant.text.normalize import nfkc, squash
+from assistant.text.grounding import chunk_sentences, clean_quote, quote_on_page
+from assistant.text.injection import InjectionFinding, is_injection, strip_injections
+from assistant.text.normalize import nfkc, sentence_spans, squash
 
 #: Cosine similarity to the criterion above which a sentence with one shared keyword counts as
 #: being about the criterion (two shared keywords always do).
@@ -41,6 +41,15 @@ def is_heading(line: str) -> bool:
         return False
     body = _HEADING_NUMBER.sub("", text)
     return bool(body) and not re.search(r"[0-9０-９]", body)
+
+
+class PlanSentence(BaseModel):
+    """A sentence (or table row) of the sanitised plan with the heading it sits under."""
+
+    page: int
+    text: str
+    context: str = ""
+    ocr: bool = False
 
 
 class Evidence(BaseModel):
@@ -65,6 +74,7 @@ class PlanEvidence:
     injections: list[InjectionFinding]
     _vec_cache: dict[str, np.ndarray] = field(default_factory=dict)
     _headings: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    _sentences: list[PlanSentence] | None = None
 
     @classmethod
     def build(
@@ -121,6 +131,30 @@ class PlanEvidence:
             self._headings[page] = found
         return self._headings[page]
 
+    def sentences(self) -> list[PlanSentence]:
+        """Every sentence and table row of the plan, in page order, headings excluded.
+
+        Judgement criteria read the whole plan rather than the top retrieved passages: what they
+        weigh (a dependence on one buyer, an imported key part) may sit in any table or aside.
+        Injected text is already blanked in the sanitised copy, so it never appears here.
+        """
+        if self._sentences is None:
+            out = []
+            for page in self.sanitised.pages:
+                if page.page is None:
+                    continue
+                headings = self.headings(page.page)
+                for start, end in sentence_spans(page.text):
+                    text = clean_quote(page.text[start:end])
+                    if len(text) < 4 or is_heading(text):
+                        continue
+                    before = [h for off, h in headings if off <= start]
+                    out.append(
+                        PlanSentence(page=page.page, text=text, context=before[-1] if before else "", ocr=page.ocr)
+                    )
+            self._sentences = out
+        return self._sentences
+
     def context_of(self, chunk: Chunk, sentence: str) -> str:
         page = chunk.page or 0
         at = chunk.start + max(chunk.text.find(sentence), 0)
@@ -136,7 +170,7 @@ class PlanEvidence:
         for chunk in self.chunks_for(criterion):
             for sentence in chunk_sentences(chunk.text):
                 key = (chunk.page or 0, squash(sentence))
-                if key in seen or is_heading(sentence) or INJECTION_RE.search(nfkc(sentence)):
+                if key in seen or is_heading(sentence) or is_injection(sentence):
                     continue
                 seen.add(key)
                 candidates.append((chunk, sentence, self.context_of(chunk, sentence)))

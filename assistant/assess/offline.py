@@ -7,21 +7,13 @@ call to the reviewer. Every verdict that claims something about the plan carries
 
 from __future__ import annotations
 
-import re
-
 from assistant.domain.models import EVIDENCE_VERDICTS, ChecklistItem, ParsedDocument, PlanCitation, Verdict
 from assistant.domain.rubric import Criterion
-from assistant.text.cues import (
-    CUE_LABELS_JA,
-    DEPENDENCY_RISK,
-    DEPENDENCY_RISK_SHARE,
-    MITIGATION,
-    count_companies,
-    find_cues,
-)
+from assistant.text.cues import CUE_LABELS_JA, count_companies, find_cues
 from assistant.text.normalize import nfkc
 
 from .evidence import Evidence, PlanEvidence
+from .judgement import JUDGES, rationale
 
 MAX_CITATIONS = 3
 
@@ -54,33 +46,6 @@ def _cue_names(cues: set[str]) -> str:
     return "、".join(CUE_LABELS_JA[c] for c in sorted(cues) if c in CUE_LABELS_JA) or "なし"
 
 
-_DEPENDENCY_WORD = re.compile(
-    r"依存|一社|1社|単一|特定の(?:取引先|販売先|企業|者)|フランチャイ|FC本部|輸入|海外製|独占|専属|OEM"
-)
-_CLAUSE_SPLIT = re.compile(r"が、|ものの、|。|；|;")
-
-
-def _dependency_signals(evidence: list[Evidence]) -> str:
-    """Risk shares count only in a clause about dependence: 「国内調達率を90％へ引き上げる」 is a
-    mitigation target, while 「売上の9割を一社に依存」 is a risk."""
-    clauses = [c for e in evidence for c in _CLAUSE_SPLIT.split(nfkc(e.text)) if c]
-    risky = [c for c in clauses if _DEPENDENCY_WORD.search(c) and not MITIGATION.search(c)]
-    risks = sorted({m.group(0) for c in risky for m in DEPENDENCY_RISK.finditer(c)})
-    mitig = sorted({m.group(0) for c in clauses for m in MITIGATION.finditer(c)})
-    parts = []
-    if risks:
-        strong = any(DEPENDENCY_RISK_SHARE.search(c) for c in risky)
-        parts.append(
-            f"依存のリスク要因：{'、'.join(risks[:5])}"
-            + ("（特定先への高い集中を示す記載あり）" if strong else "")
-        )
-    if mitig:
-        parts.append(f"依存低減・域内/国内調達に関する記載：{'、'.join(mitig[:5])}")
-    if not parts:
-        parts.append("依存の度合いを示す数値や低減策の記載は確認できません")
-    return "。".join(parts) + "。"
-
-
 def draft_item_offline(criterion: Criterion, plan: PlanEvidence) -> ChecklistItem:
     if not _applicable(criterion, plan.sanitised):
         return ChecklistItem(
@@ -89,6 +54,8 @@ def draft_item_offline(criterion: Criterion, plan: PlanEvidence) -> ChecklistIte
             rationale=f"適用条件（{criterion.applicability}）に当たる記載が計画にないため、対象外と判断しました。"
             "該当する場合は審査者が確認してください。",
         )
+    if criterion.judge:
+        return _draft_judgement(criterion, plan)
     evidence = plan.evidence_for(criterion)
     if not evidence:
         return ChecklistItem(
@@ -104,8 +71,6 @@ def draft_item_offline(criterion: Criterion, plan: PlanEvidence) -> ChecklistIte
     if criterion.kind == "judgement":
         cites = plan.verified(evidence[:MAX_CITATIONS])
         rationale = f"「{criterion.label}」は審査者の判断が必要な項目です。関連する記載（{_pages(cites)}頁）を示します。"
-        if criterion.group == "外部依存性":
-            rationale += _dependency_signals(evidence)
         verdict = Verdict.needs_review if cites else Verdict.not_addressed
         if not cites:
             rationale = f"「{criterion.label}」に関する記載を引用として確認できませんでした。"
@@ -151,6 +116,43 @@ def draft_item_offline(criterion: Criterion, plan: PlanEvidence) -> ChecklistIte
     return enforce_evidence(
         ChecklistItem(
             criterion_id=criterion.id, verdict=verdict, rationale=rationale + ocr_note, citations=cites
+        )
+    )
+
+
+#: Which findings a reader checks first, by the verdict they support.
+_CITE_ORDER: dict[Verdict, tuple[str, ...]] = {
+    Verdict.meets: ("evidence", "mitigation", "risk", "gap"),
+    Verdict.does_not_meet: ("risk", "gap", "mitigation", "evidence"),
+}
+_DEFAULT_ORDER = ("risk", "evidence", "mitigation", "gap")
+
+
+def _draft_judgement(criterion: Criterion, plan: PlanEvidence) -> ChecklistItem:
+    """A judge's findings and, when they decide it, a verdict; the findings' quotes are the citations."""
+    judgement = JUDGES[criterion.judge or ""](criterion, plan)
+    order = _CITE_ORDER.get(judgement.verdict, _DEFAULT_ORDER)
+    quoted = sorted((f for f in judgement.findings if f.quote), key=lambda f: order.index(f.kind))
+    cites: list[PlanCitation] = []
+    for f in quoted:
+        cite = PlanCitation(page=f.page or 1, quote=f.quote or "")
+        if cite not in cites:
+            cites.append(cite)
+    verdict = judgement.verdict
+    if verdict == Verdict.needs_review and not cites:
+        cites = plan.verified(plan.evidence_for(criterion)[:MAX_CITATIONS])
+        if not cites and not judgement.findings:
+            verdict = Verdict.not_addressed
+    ocr_pages = {p.page for p in plan.original.pages if p.ocr}
+    note = "（OCRで読み取った頁を含むため、引用の確認をお願いします）" if {c.page for c in cites} & ocr_pages else ""
+    return enforce_evidence(
+        ChecklistItem(
+            criterion_id=criterion.id,
+            verdict=verdict,
+            rationale=rationale(criterion, judgement.model_copy(update={"verdict": verdict})) + note,
+            citations=cites[:MAX_CITATIONS],
+            findings=judgement.findings,
+            confidence=judgement.confidence if verdict not in (Verdict.needs_review, Verdict.not_addressed) else None,
         )
     )
 

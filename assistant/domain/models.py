@@ -36,11 +36,35 @@ class PlanCitation(BaseModel):
     quote: str = Field(description="Verbatim text from that page")
 
 
+FindingKind = Literal["evidence", "risk", "mitigation", "gap"]
+Confidence = Literal["high", "medium", "low"]
+
+
+class Finding(BaseModel):
+    """One thing a judgement criterion asks about, found (or found missing) in the plan.
+
+    ``evidence`` supports the criterion, ``risk`` speaks against it, ``mitigation`` answers a risk
+    (a target, a cap, a plan to localise), ``gap`` is something the criterion asks for that the plan
+    does not show (no page, no quote). Quotes are verified like every citation.
+    """
+
+    kind: FindingKind
+    text: str = Field(description="What was found, in Japanese, with its figures")
+    page: int | None = Field(default=None, ge=1)
+    quote: str | None = None
+
+
 class ChecklistItem(BaseModel):
     criterion_id: str
     verdict: Verdict
     rationale: str
     citations: list[PlanCitation] = Field(default_factory=list)
+    findings: list[Finding] = Field(
+        default_factory=list, description="Judgement criteria: what the drafter found, typed"
+    )
+    confidence: Confidence | None = Field(
+        default=None, description="How clearly the findings decide a judgement verdict; null when not drafted"
+    )
 
 
 class Assessment(BaseModel):
@@ -72,11 +96,29 @@ class AnswerPart(BaseModel):
     citation: int | None = None
 
 
+class Topic(BaseModel):
+    """What a question was understood to be about; a follow-up question inherits it."""
+
+    plan_types: list[PlanType] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list, description="Requirement groups named (rubric names)")
+    items: list[str] = Field(default_factory=list, description="Criterion ids without their plan type")
+    query: str = Field(default="", description="The text retrieval used (with the previous question)")
+
+
+class Turn(BaseModel):
+    """One earlier exchange of a conversation, as much of it as a follow-up needs."""
+
+    question: str
+    topic: Topic | None = None
+
+
 class Answer(BaseModel):
     answer: str
     answerable: bool
     backend: str
     citations: list[Citation] = Field(default_factory=list)
+    question: str = Field(default="", description="The question answered, for follow-ups")
+    topic: Topic | None = Field(default=None, description="What the question was understood to be about")
     parts: list[AnswerPart] = Field(default_factory=list, exclude=True)
     notices: list[Notice] = Field(
         default_factory=list, exclude=True, description="Warnings about a plan the answer quotes"

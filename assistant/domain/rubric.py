@@ -48,11 +48,16 @@ class Criterion(BaseModel):
     cue_mode: Literal["any", "all"] = Field(
         default="any", description="Whether every cue or any one is needed"
     )
+    judge: str | None = Field(
+        default=None, description="Judgement criteria: the judge that reads the plan for this criterion"
+    )
 
     @model_validator(mode="after")
     def _id_matches_type(self) -> Criterion:
         if not self.id.startswith(self.plan_type + "."):
             raise ValueError(f"{self.id}: id prefix does not match plan_type {self.plan_type}")
+        if self.judge and self.kind != "judgement":
+            raise ValueError(f"{self.id}: only judgement criteria have a judge")
         return self
 
 
@@ -60,6 +65,7 @@ class PlanTypeInfo(BaseModel):
     label: str
     names: list[str] = Field(min_length=1, description="Words that name the type; the first is canonical")
     wording: list[str] = Field(default_factory=list, description="Vocabulary the guideline gives the type")
+    ask_terms: list[str] = Field(default_factory=list, description="How people name the type in questions")
 
     @cached_property
     def name_pattern(self) -> re.Pattern[str]:
@@ -80,10 +86,22 @@ class CriterionView(BaseModel):
     section: str = ""
 
 
+class QuestionTerms(BaseModel):
+    """Words people use in questions: for a requirement group, and for one item of a group."""
+
+    groups: dict[str, list[str]] = Field(default_factory=dict, description="group name → words")
+    items: dict[str, list[str]] = Field(default_factory=dict, description="'group.item' id suffix → words")
+    expansions: dict[str, list[str]] = Field(
+        default_factory=dict, description="question word → words a guideline answers it with"
+    )
+
+
 class Rubric(BaseModel):
     version: int
     source: str
     plan_types: dict[PlanType, PlanTypeInfo]
+    families: dict[str, list[PlanType]] = Field(default_factory=dict, description="name → the types it covers")
+    questions: QuestionTerms = Field(default_factory=QuestionTerms)
     criteria: list[Criterion]
 
     @model_validator(mode="after")
@@ -92,6 +110,12 @@ class Rubric(BaseModel):
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
             raise ValueError(f"duplicate criterion ids: {sorted(dupes)}")
+        groups = {c.group for c in self.criteria}
+        unknown = set(self.questions.groups) - groups
+        suffixes = {c.id.split(".", 1)[1] for c in self.criteria}
+        unknown |= set(self.questions.items) - suffixes
+        if unknown:
+            raise ValueError(f"question terms for unknown groups or items: {sorted(unknown)}")
         return self
 
     def for_type(self, plan_type: str) -> list[Criterion]:

@@ -72,4 +72,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 2: warnings with their kind (injection, ocr …), so screens need not search their wording.
     ("ALTER TABLE draft_runs ADD COLUMN notices TEXT NOT NULL DEFAULT '[]'",),
+    # 3: what a judgement criterion's draft found and how sure it is, shown to the reviewer with it.
+    (
+        "ALTER TABLE draft_items ADD COLUMN findings TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE draft_items ADD COLUMN confidence TEXT CHECK (confidence IN ('high', 'medium', 'low'))",
+    ),
 )

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.domain.models import ChecklistItem, PlanCitation, PlanType, Verdict
+from assistant.domain.models import ChecklistItem, Confidence, Finding, PlanCitation, PlanType, Verdict
 from assistant.domain.notices import Notice
 
 SubmissionStatus = Literal["draft", "in_review", "final"]
@@ -30,6 +30,8 @@ class ItemView(BaseModel):
     draft_verdict: Verdict
     rationale: str
     citations: list[PlanCitation] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    confidence: Confidence | None = None
     decision: Decision | None = None
     version: int = Field(ge=0, description="0 while undecided; pass it back as expected_version")
 

@@ -7,9 +7,18 @@ import sqlite3
 from typing import Any
 
 from assistant.domain.errors import NotFoundError
+from assistant.domain.models import ChecklistItem
 from assistant.domain.notices import Notice
 
-from .records import Decision, DraftRunInfo, ItemView, SubmissionView
+from .records import (
+    AuditEntry,
+    Decision,
+    DraftRun,
+    DraftRunInfo,
+    ItemView,
+    SubmissionSummary,
+    SubmissionView,
+)
 
 SUMMARY_SQL = """
 SELECT s.*,
@@ -36,6 +45,13 @@ def submission_row(conn: sqlite3.Connection, submission_id: int) -> dict[str, An
     return dict(row)
 
 
+def summary(conn: sqlite3.Connection, submission_id: int) -> SubmissionSummary:
+    row = conn.execute(f"{SUMMARY_SQL} WHERE s.id = ?", (submission_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"提出物 {submission_id} は見つかりません / submission {submission_id} not found")
+    return SubmissionSummary(**dict(row))
+
+
 def run_fields(run: sqlite3.Row) -> dict[str, Any]:
     warnings = json.loads(run["warnings"])
     notices = [Notice.model_validate(n) for n in json.loads(run["notices"])]
@@ -46,7 +62,7 @@ def run_fields(run: sqlite3.Row) -> dict[str, Any]:
 
 def items(conn: sqlite3.Connection, submission_id: int, run_id: int) -> list[ItemView]:
     rows = conn.execute(
-        "SELECT i.criterion_id, i.verdict AS draft_verdict, i.rationale, i.citations,"
+        "SELECT i.criterion_id, i.verdict AS draft_verdict, i.rationale, i.citations, i.findings, i.confidence,"
         " d.verdict, d.comment, d.reviewer, d.decided_at, d.version, d.draft_run_id"
         " FROM draft_items i LEFT JOIN decisions d"
         " ON d.submission_id = ? AND d.criterion_id = i.criterion_id"
@@ -60,6 +76,8 @@ def items(conn: sqlite3.Connection, submission_id: int, run_id: int) -> list[Ite
             draft_verdict=row["draft_verdict"],
             rationale=row["rationale"],
             citations=json.loads(row["citations"]),
+            findings=json.loads(row["findings"]),
+            confidence=row["confidence"],
             decision=(
                 Decision(
                     verdict=row["verdict"],
@@ -90,3 +108,46 @@ def view(conn: sqlite3.Connection, submission_id: int) -> SubmissionView:
         draft=DraftRunInfo(**run_fields(run)),
         items=items(conn, submission_id, run["id"]),
     )
+
+
+def drafts(conn: sqlite3.Connection, submission_id: int) -> list[DraftRun]:
+    submission_row(conn, submission_id)
+    runs = conn.execute("SELECT * FROM draft_runs WHERE submission_id = ? ORDER BY id", (submission_id,))
+    return [
+        DraftRun(
+            **run_fields(run),
+            items=[
+                ChecklistItem(
+                    criterion_id=row["criterion_id"],
+                    verdict=row["verdict"],
+                    rationale=row["rationale"],
+                    citations=json.loads(row["citations"]),
+                    findings=json.loads(row["findings"]),
+                    confidence=row["confidence"],
+                )
+                for row in conn.execute(
+                    "SELECT * FROM draft_items WHERE run_id = ? ORDER BY position", (run["id"],)
+                )
+            ],
+        )
+        for run in runs.fetchall()
+    ]
+
+
+def audit_log(conn: sqlite3.Connection, submission_id: int | None) -> list[AuditEntry]:
+    if submission_id is None:
+        found = conn.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
+    else:
+        found = conn.execute(
+            "SELECT * FROM audit_log WHERE submission_id = ? ORDER BY id", (submission_id,)
+        ).fetchall()
+    return [
+        AuditEntry(
+            **{
+                **dict(row),
+                "before": json.loads(row["before"]) if row["before"] else None,
+                "after": json.loads(row["after"]) if row["after"] else None,
+            }
+        )
+        for row in found
+    ]

@@ -5,22 +5,33 @@ record: drafts are kept forever (a re-assessment adds a run, it never replaces o
 a version so two reviewers cannot silently overwrite each other, and every change lands in an audit
 log that the database itself refuses to alter. SQLite in WAL mode with each multi-statement write in
 one ``BEGIN IMMEDIATE`` transaction keeps the file consistent even if the process is killed mid-write.
+
+Only writes take the write lock: in WAL mode readers never wait for a writer, so ``review list`` answers
+while a batch is saving. A writer waits at most ``busy_timeout`` seconds for another writer, then gets
+:class:`StoreBusyError`; a file that is not a usable database gives :class:`StoreCorruptError`. Both
+are typed errors with a message, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.domain.errors import ConflictError, NotFoundError, ReviewAssistantError
-from assistant.domain.models import Assessment, ChecklistItem, Verdict
+from assistant.domain.errors import (
+    NotFoundError,
+    ReviewAssistantError,
+    StoreBusyError,
+    StoreCorruptError,
+)
+from assistant.domain.models import Assessment, Verdict
 
 from . import rows
+from .conflicts import conflict
 from .migrations import MIGRATIONS
 from .records import (
     AuditEntry,
@@ -46,8 +57,8 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _display_time(stamp: str) -> str:
-    return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+_CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
 
 class ReviewStore:
@@ -57,24 +68,47 @@ class ReviewStore:
     several processes at once; SQLite's locking, not this object, serialises writers.
     """
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, *, busy_timeout: float = 10.0) -> None:
         self.db_path = Path(db_path)
+        self.busy_timeout = busy_timeout
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._migrate()
 
     # Connections and transactions ----------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None)
+        conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA busy_timeout = 30000")
         return conn
+
+    @contextmanager
+    def _sqlite_errors(self) -> Iterator[None]:
+        """A busy or broken file is the operator's problem, not a bug: say so, in words, not a traceback."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+            name = self.db_path.name
+            if primary in _BUSY:
+                raise StoreBusyError(
+                    f"審査データベース（{name}）は他の処理が書き込み中のため、{self.busy_timeout:g}秒待っても"
+                    f"使用できませんでした。しばらくしてから再実行してください / the review store ({name}) "
+                    f"is locked by another writer; gave up after {self.busy_timeout:g} s, try again shortly "
+                    "(setting: store_busy_timeout)"
+                ) from exc
+            if primary in _CORRUPT:
+                raise StoreCorruptError(
+                    f"審査データベース（{name}）が壊れているか、SQLiteのファイルではありません。"
+                    f"バックアップから復元してください / the review store ({name}) is damaged or not an "
+                    f"SQLite database ({exc}); restore it from a backup"
+                ) from exc
+            raise
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
         """Writes take the lock up front so a read-check-write (the version check) cannot race."""
-        with closing(self._connect()) as conn:
+        with self._sqlite_errors(), closing(self._connect()) as conn:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield conn
@@ -85,20 +119,30 @@ class ReviewStore:
             conn.execute("COMMIT")
 
     def _migrate(self) -> None:
-        with closing(self._connect()) as conn:
+        """Every command opens the store, so opening must not queue behind a writer: the schema version
+        is read without a lock, and the write lock is taken only when a step is actually missing."""
+        with self._sqlite_errors(), closing(self._connect()) as conn:
+            current = self._schema_version(conn)
+            if current == len(MIGRATIONS):
+                return
             conn.execute("PRAGMA journal_mode = WAL")
         with self._transaction(write=True) as conn:
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current > len(MIGRATIONS):
-                raise SchemaTooNewError(
-                    f"{self.db_path}: 審査データベースがこのバージョンより新しい形式です（{current}）。"
-                    f"最新版に更新してください / review store schema {current} is newer than this "
-                    f"release supports ({len(MIGRATIONS)}); upgrade review-assistant"
-                )
+            # Read again under the lock: another process may have migrated while this one waited.
+            current = self._schema_version(conn)
             for step in MIGRATIONS[current:]:
                 for statement in step:
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+
+    def _schema_version(self, conn: sqlite3.Connection) -> int:
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > len(MIGRATIONS):
+            raise SchemaTooNewError(
+                f"{self.db_path}: 審査データベースがこのバージョンより新しい形式です（{current}）。"
+                f"最新版に更新してください / review store schema {current} is newer than this "
+                f"release supports ({len(MIGRATIONS)}); upgrade review-assistant"
+            )
+        return current
 
     # Writes --------------------------------------------------------------------------------
     def save_assessment(
@@ -110,8 +154,14 @@ class ReviewStore:
         model: str | None = None,
         pdf_path: str | None = None,
         actor: str = "system",
+        guard: Callable[[SubmissionSummary], None] | None = None,
     ) -> SubmissionView:
-        """Record a draft run; the same PDF (by hash) reuses its submission and keeps its decisions."""
+        """Record a draft run; the same PDF (by hash) reuses its submission and keeps its decisions.
+
+        ``guard`` sees the submission these bytes already belong to, inside the write transaction, and
+        refuses by raising: an access rule about the existing submission checked there cannot be raced
+        by a decision that lands between the check and the write.
+        """
         ids = [item.criterion_id for item in assessment.items]
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate criterion ids in assessment of {assessment.plan}")
@@ -128,6 +178,8 @@ class ReviewStore:
                 self._audit(conn, submission_id, None, actor, "submission.create", None, after, now)
             else:
                 submission_id = row["id"]
+                if guard is not None:
+                    guard(rows.summary(conn, submission_id))
                 before = dict(row)
                 conn.execute(
                     "UPDATE submissions SET file_name = ?, plan_type = ?,"
@@ -151,8 +203,8 @@ class ReviewStore:
                 ),
             ).lastrowid
             conn.executemany(
-                "INSERT INTO draft_items (run_id, position, criterion_id, verdict, rationale, citations)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO draft_items (run_id, position, criterion_id, verdict, rationale, citations,"
+                " findings, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         run_id,
@@ -161,6 +213,8 @@ class ReviewStore:
                         item.verdict.value,
                         item.rationale,
                         _json([c.model_dump() for c in item.citations]),
+                        _json([f.model_dump() for f in item.findings]),
+                        item.confidence,
                     )
                     for position, item in enumerate(assessment.items)
                 ],
@@ -187,8 +241,15 @@ class ReviewStore:
         comment: str,
         reviewer: str,
         expected_version: int | None = None,
+        label: str | None = None,
     ) -> ItemView:
-        """Confirm or override one item; with ``expected_version`` a stale read is refused, not merged."""
+        """Confirm or override one item; a decision the writer has not seen is refused, not replaced.
+
+        Writing over another reviewer's decision needs ``expected_version`` naming the version being
+        replaced (the CLI's default is none, and two reviewers used to overwrite each other silently);
+        re-deciding one's own decision does not. A stale ``expected_version`` is always refused.
+        ``label`` names the criterion in messages as reviewers know it (the rubric's label).
+        """
         if not reviewer.strip():
             raise ValueError("審査者名が空です / reviewer name is empty")
         verdict = Verdict(verdict)
@@ -208,8 +269,14 @@ class ReviewStore:
                 (submission_id, criterion_id),
             ).fetchone()
             current_version = current["version"] if current else 0
-            if expected_version is not None and expected_version != current_version:
-                raise ConflictError(self._conflict_message(criterion_id, current, expected_version))
+            stale = expected_version is not None and expected_version != current_version
+            unseen = (
+                expected_version is None
+                and current is not None
+                and current["reviewer"].strip() != reviewer.strip()
+            )
+            if stale or unseen:
+                raise conflict(criterion_id, label or criterion_id, current, expected_version)
             before = dict(current) if current else None
             if current is None:
                 conn.execute(
@@ -255,46 +322,11 @@ class ReviewStore:
 
     def drafts(self, submission_id: int) -> list[DraftRun]:
         with self._transaction(write=False) as conn:
-            rows.submission_row(conn, submission_id)
-            runs = conn.execute(
-                "SELECT * FROM draft_runs WHERE submission_id = ? ORDER BY id", (submission_id,)
-            ).fetchall()
-            return [
-                DraftRun(
-                    **rows.run_fields(run),
-                    items=[
-                        ChecklistItem(
-                            criterion_id=row["criterion_id"],
-                            verdict=row["verdict"],
-                            rationale=row["rationale"],
-                            citations=json.loads(row["citations"]),
-                        )
-                        for row in conn.execute(
-                            "SELECT * FROM draft_items WHERE run_id = ? ORDER BY position", (run["id"],)
-                        )
-                    ],
-                )
-                for run in runs
-            ]
+            return rows.drafts(conn, submission_id)
 
     def audit_log(self, submission_id: int | None = None) -> list[AuditEntry]:
         with self._transaction(write=False) as conn:
-            if submission_id is None:
-                rows = conn.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
-            else:
-                rows = conn.execute(
-                    "SELECT * FROM audit_log WHERE submission_id = ? ORDER BY id", (submission_id,)
-                ).fetchall()
-            return [
-                AuditEntry(
-                    **{
-                        **dict(row),
-                        "before": json.loads(row["before"]) if row["before"] else None,
-                        "after": json.loads(row["after"]) if row["after"] else None,
-                    }
-                )
-                for row in rows
-            ]
+            return rows.audit_log(conn, submission_id)
 
     # Helpers -------------------------------------------------------------------------------
     def _latest_run_id(self, conn: sqlite3.Connection, submission_id: int) -> int:
@@ -344,20 +376,4 @@ class ReviewStore:
                 None if before is None else _json(before),
                 None if after is None else _json(after),
             ),
-        )
-
-    @staticmethod
-    def _conflict_message(criterion_id: str, current: sqlite3.Row | None, expected: int) -> str:
-        if current is None:
-            return (
-                f"{criterion_id}: まだ判定がありません（指定の版 {expected}、現在の版 0）。"
-                f"再読み込みしてください / no decision exists yet (you passed version {expected}, "
-                "current is 0); reload and decide again"
-            )
-        when = _display_time(current["decided_at"])
-        return (
-            f"{criterion_id}: {current['reviewer']} さんが {when} に変更しています"
-            f"（読み込んだ版 {expected}、現在の版 {current['version']}）。最新の内容を確認してから"
-            f"判定し直してください / changed by {current['reviewer']} at {when} (you read version "
-            f"{expected}, current is {current['version']}); reload and decide again"
         )

@@ -7,13 +7,14 @@ Exit codes: 0 success, 1 a processing failure the user can act on (bad file, par
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
 from assistant.domain.errors import ReviewAssistantError
 from assistant.settings import apply_process_env
 
-from . import admin, batch, core, review
+from . import admin, batch, core, evaluate, review
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     core.add_parsers(sub)
     review.add_parser(sub)
     batch.add_parser(sub)
+    evaluate.add_parser(sub)
     return parser
 
 
@@ -36,10 +38,14 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo-seed": core.run_demo_seed,
     "review": review.run,
     "batch": batch.run,
+    "evaluate": evaluate.run,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        # `review-assistant … | head` should end quietly when the reader stops, as other tools do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     apply_process_env()
     try:

@@ -43,6 +43,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="読み込んだ版。他の審査者が変更していたら中止 / refuse if someone changed it since",
     )
 
+    stats = actions.add_parser(
+        "stats", help="下書きと審査者の判定の一致率 / how often reviewers keep the draft"
+    )
+    stats.add_argument("--json", action="store_true", help="JSONで出力 / print JSON")
+
     export = actions.add_parser("export", help="審査結果の出力 / export a submission")
     export.add_argument("submission", type=int, metavar="SUBMISSION")
     export.add_argument("--format", required=True, choices=["xlsx", "csv", "md", "html"])
@@ -57,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
             return _list(ra, args, console)
         if args.review_command == "show":
             return _show(ra, args, console)
+        if args.review_command == "stats":
+            return _stats(ra, args, console)
         if args.review_command == "decide":
             item = ra.decide(
                 args.submission,
@@ -144,3 +151,35 @@ def _show(ra: ReviewAssistant, args: argparse.Namespace, console: Console) -> in
         )
     console.print(table)
     return 0
+
+
+def _stats(ra: ReviewAssistant, args: argparse.Namespace, console: Console) -> int:
+    stats = ra.review_stats()
+    if args.json:
+        print(stats.model_dump_json(indent=2))
+        return 0
+    if not stats.decided:
+        print("確定した判定はまだありません。 / no decisions yet")
+        return 0
+    table = Table(
+        "要件区分",
+        "下書き方式",
+        Column("確定数", justify="right"),
+        Column("案のとおり", justify="right"),
+        Column("一致率", justify="right"),
+        "変更の内訳（案→確定）",
+        title=f"下書きと審査者の判定の一致（確定 {stats.decided} 件）",
+    )
+    for row in [*stats.by_backend, *stats.by_group]:
+        changes = "、".join(
+            f"{_pair_ja(pair)} {n}" for pair, n in row.confusion.items() if pair.split("→")[0] != pair.split("→")[1]
+        )
+        rate = f"{row.rate:.0%}" if row.rate is not None else "－"
+        table.add_row(row.group, row.backend, str(row.decided), str(row.kept), rate, changes or "－")
+    console.print(table)
+    return 0
+
+
+def _pair_ja(pair: str) -> str:
+    draft, final = pair.split("→")
+    return f"{VERDICT_LABELS_JA[Verdict(draft)]}→{VERDICT_LABELS_JA[Verdict(final)]}"

@@ -58,8 +58,13 @@ def test_strong_plan_offline_verdicts_and_verified_quotes(strong_b_pdf: Path) ->
         assert items[cid].verdict == Verdict.meets, cid
         assert page in {c.page for c in items[cid].citations}, cid
     dependency = items["B.dependency.value_chain"]
-    assert dependency.verdict == Verdict.needs_review
-    assert "8割" in dependency.rationale and "域内調達" in dependency.rationale
+    kinds = {(f.kind, f.page) for f in dependency.findings}
+    assert {("risk", 5), ("mitigation", 5)} <= kinds, dependency.findings
+    assert any("80％" in f.text for f in dependency.findings if f.kind == "risk")
+    assert dependency.verdict == Verdict.meets and dependency.confidence == "medium", (
+        "an import dependence answered by a dated localisation target is what the criterion asks for"
+    )
+    assert "低減策" in dependency.rationale and "5頁" in dependency.rationale
     assert items["B.spillover.localization"].verdict == Verdict.not_applicable
     doc = parse_pdf(strong_b_pdf, kind="plan", settings=SETTINGS)
     for item in result.items:
@@ -76,7 +81,9 @@ def test_weak_plan_non_commitments_do_not_meet(tmp_path: Path) -> None:
     assert items["C.contents.sales_target"].verdict == Verdict.not_addressed
     assert items["C.commitment.governor_announcement"].verdict == Verdict.not_addressed
     dependency = items["C.dependency.no_overreliance"]
-    assert dependency.verdict == Verdict.needs_review and "9割" in dependency.rationale
+    assert dependency.verdict == Verdict.does_not_meet and dependency.confidence == "high"
+    assert [(f.kind, f.page) for f in dependency.findings if f.kind == "risk"] == [("risk", 2)]
+    assert "90％" in dependency.rationale
     assert not any(i.verdict == Verdict.meets for i in items.values())
 
 
@@ -143,8 +150,18 @@ def test_cli_assess_json_contract(strong_b_pdf: Path, tmp_path: Path) -> None:
     assert json.loads(out.read_text(encoding="utf-8")) == payload
     assert set(payload) == {"plan", "plan_type", "backend", "warnings", "items"}
     assert payload["plan"] == strong_b_pdf.name and payload["plan_type"] == "B"
-    assert all(set(i) == {"criterion_id", "verdict", "rationale", "citations"} for i in payload["items"])
+    item_keys = {"criterion_id", "verdict", "rationale", "citations", "findings", "confidence"}
+    assert all(set(i) == item_keys for i in payload["items"])
     assert all(set(c) == {"page", "quote"} for i in payload["items"] for c in i["citations"])
+    assert all(set(f) == {"kind", "text", "page", "quote"} for i in payload["items"] for f in i["findings"])
+    judged = [i for i in payload["items"] if i["findings"]]
+    assert judged and all(i["confidence"] in {"high", "medium", "low", None} for i in judged)
+    presence = {c.id for c in RUBRIC.for_type("B") if c.kind == "presence"}
+    assert all(
+        i["findings"] == [] and i["confidence"] is None
+        for i in payload["items"]
+        if i["criterion_id"] in presence
+    )
 
 
 def test_cli_reports_bad_input_cleanly(tmp_path: Path) -> None:
@@ -191,7 +208,13 @@ def test_llm_drafter_accepts_verified_items(strong_b_pdf: Path, tmp_path: Path) 
     def reply(body: dict) -> dict:
         key = _keys_with(body, "350億円")
         items = [
-            {"criterion_id": cid, "verdict": "needs_review", "rationale": "確認が必要。", "citations": []}
+            {
+                "criterion_id": cid,
+                "verdict": "needs_review",
+                "rationale": "確認が必要。",
+                "citations": [],
+                "findings": [],
+            }
             for cid in ids
         ]
         items[ids.index("B.contents.sales_target")] = {
@@ -199,6 +222,7 @@ def test_llm_drafter_accepts_verified_items(strong_b_pdf: Path, tmp_path: Path) 
             "verdict": "meets",
             "rationale": "売上額350億円の目標を記載。",
             "citations": [{"key": key, "quote": "計画にて創出する売上額の目標は令和12年度に350億円"}],
+            "findings": [],
         }
         return {"items": items}
 
@@ -229,6 +253,7 @@ def test_llm_obeying_an_injection_cannot_produce_meets(tmp_path: Path) -> None:
                         {"key": key, "quote": INJECTION},
                         {"key": key, "quote": "推進体制については今後検討する。"},
                     ],
+                    "findings": [],
                 }
                 for cid in ids
             ]
@@ -242,6 +267,97 @@ def test_llm_obeying_an_injection_cannot_produce_meets(tmp_path: Path) -> None:
     assert any("injection" in w for w in result.warnings)
     assert not any(i.verdict == Verdict.meets for i in result.items)
     assert all(INJECTION not in c.quote for i in result.items for c in i.citations)
+
+
+def _finding_keys(body: dict, criterion_id: str) -> list[str]:
+    """The 【F…】 keys the prompt lists under one criterion's block."""
+    prompt = body["messages"][1]["content"]
+    block = prompt.split(f"## {criterion_id}")[1].split("## ")[0]
+    return [part.partition("】")[0] for part in block.split("所見【")[1:]]
+
+
+def _llm_verdicts(ids: list[str], overrides: dict[str, dict]) -> dict:
+    base = {"verdict": "needs_review", "rationale": "確認が必要。", "citations": [], "findings": []}
+    return {"items": [{"criterion_id": cid, **base, **overrides.get(cid, {})} for cid in ids]}
+
+
+def test_llm_gets_the_findings_and_may_not_overrule_them_unseen(tmp_path: Path) -> None:
+    """The weak plan sells 9割 to one franchisor: offline says does_not_meet with high confidence.
+    A model that calls it meets (citing the findings or not) is put back to review with both views;
+    a model that agrees keeps the verdict, the findings and their confidence."""
+    pdf = write_plan_pdf(tmp_path / "weak.pdf", WEAK_C_PAGES)
+    ids = [c.id for c in RUBRIC.for_type("C")]
+    dependency = "C.dependency.no_overreliance"
+
+    def overrule(body: dict) -> dict:
+        keys = _finding_keys(body, dependency)
+        assert keys, "the offline findings are in the prompt"
+        return _llm_verdicts(
+            ids, {dependency: {"verdict": "meets", "rationale": "問題なし。", "findings": keys}}
+        )
+
+    def agree(body: dict) -> dict:
+        keys = _finding_keys(body, dependency)
+        return _llm_verdicts(
+            ids,
+            {dependency: {"verdict": "does_not_meet", "rationale": "9割を一社に依存。", "findings": keys}},
+        )
+
+    with FakeOpenAI([overrule]) as srv:
+        overruled = _by_id(assess_pdf(pdf, _llm_settings(srv, tmp_path)))[dependency]
+        prompt = srv.requests[0]["messages"][1]["content"]
+    assert "オフライン下書き：does_not_meet（確度：高）" in prompt
+    assert overruled.verdict == Verdict.needs_review
+    assert "オフライン下書き：満たさない" in overruled.rationale and "LLM：満たす" in overruled.rationale
+    assert overruled.findings and overruled.confidence is None
+
+    with FakeOpenAI([agree]) as srv:
+        agreed = _by_id(assess_pdf(pdf, _llm_settings(srv, tmp_path)))[dependency]
+    assert agreed.verdict == Verdict.does_not_meet and agreed.confidence == "high"
+    assert agreed.findings and agreed.citations, "the offline findings' quotes back the agreed verdict"
+
+
+def test_llm_may_not_rise_above_the_offline_findings(strong_b_pdf: Path, tmp_path: Path) -> None:
+    """Whatever an injection detector misses, a model's verdict cannot climb past what the offline
+    findings support without a reviewer looking: a 'not addressed' item drafted as meets is held."""
+    pages = [
+        *STRONG_B_PAGES[:3],
+        STRONG_B_PAGES[3].replace("毎年度、推進協議会で進捗をモニタリングし、結果を公表する。", ""),
+    ]
+    pdf = write_plan_pdf(tmp_path / "no_monitoring.pdf", pages)
+    ids = [c.id for c in RUBRIC.for_type("B")]
+
+    def generous(body: dict) -> dict:
+        key = _keys_with(body, "KPI")
+        quote = "KPI：域内取引額 80億円、新規雇用 300人、平均賃金 5%引上げ。"
+        return _llm_verdicts(
+            ids,
+            {
+                "B.ebpm.monitoring": {
+                    "verdict": "meets",
+                    "rationale": "記載あり。",
+                    "citations": [{"key": key, "quote": quote}],
+                }
+            },
+        )
+
+    offline = _by_id(assess_pdf(pdf))["B.ebpm.monitoring"]
+    with FakeOpenAI([generous]) as srv:
+        item = _by_id(assess_pdf(pdf, _llm_settings(srv, tmp_path)))["B.ebpm.monitoring"]
+    assert offline.verdict != Verdict.meets
+    assert item.verdict == Verdict.needs_review, item
+
+
+def test_llm_finding_keys_must_exist(tmp_path: Path) -> None:
+    pdf = write_plan_pdf(tmp_path / "weak.pdf", WEAK_C_PAGES)
+    ids = [c.id for c in RUBRIC.for_type("C")]
+    bogus = _llm_verdicts(
+        ids, {"C.dependency.no_overreliance": {"verdict": "does_not_meet", "findings": ["F999"]}}
+    )
+    with FakeOpenAI([bogus, bogus]) as srv:
+        assess_pdf(pdf, _llm_settings(srv, tmp_path))
+        reask = srv.requests[1]["messages"][-1]["content"]
+    assert "F999" in reask and "所見ではありません" in reask
 
 
 def test_llm_failure_falls_back_to_offline(strong_b_pdf: Path, tmp_path: Path) -> None:

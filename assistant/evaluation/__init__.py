@@ -1,0 +1,1 @@
+"""Measuring the drafter on labelled plans, so an operator can see how far to trust a backend."""
