@@ -19,6 +19,8 @@ from assistant.settings import Settings
 from assistant.text.grounding import DocLookup
 from assistant.text.normalize import nfkc
 
+from .sections import SectionTypes
+
 NOT_FOUND_GUIDELINE = "ガイドラインに記載がありません。"
 NOT_FOUND_WITH_PLAN = "ガイドラインに記載がありません（計画書にも該当する記載は見つかりませんでした）。"
 NOTICE_UNAVAILABLE = "（注意：LLMを使えないためオフライン回答です：{reason}）"
@@ -34,10 +36,33 @@ class AnswerContext:
     plan_ids: frozenset[str] = field(default_factory=frozenset)
     plan_doc: ParsedDocument | None = None
     k: int = 8
+    _sections: dict[str, SectionTypes] = field(default_factory=dict)
 
     @property
     def not_found(self) -> str:
         return NOT_FOUND_WITH_PLAN if self.plan_ids else NOT_FOUND_GUIDELINE
+
+    def named_section(self, question: str, *, literal_only: bool = False) -> str | None:
+        """A guideline section (not a criterion's) the question names: 「計画素案」「記載事項」…;
+        with ``literal_only``, only one it names in so many words."""
+        for chunk in self.retriever.store.snapshot().chunks:
+            if chunk.kind == "guideline" and (sections := self.section_types(chunk)) is not None:
+                named = sections.named_in(question)
+                if named is not None and literal_only and not sections.names_literally(named, question):
+                    return None
+                return named
+        return None
+
+    def section_types(self, chunk: Chunk) -> SectionTypes | None:
+        """The plan types of the guideline sections of a chunk's document (None for plans)."""
+        if chunk.kind != "guideline":
+            return None
+        if chunk.doc_id not in self._sections:
+            doc = self.lookup(chunk.doc_id)
+            if doc is None:
+                return None
+            self._sections[chunk.doc_id] = SectionTypes(doc, self.rubric)
+        return self._sections[chunk.doc_id]
 
 
 def render(parts: list[AnswerPart]) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from assistant.domain.chunks import Chunk
 from assistant.domain.errors import LLMUnavailableError, PlanEndpointNotAllowedError
 from assistant.domain.labels import page_place
-from assistant.domain.models import Answer, AnswerDelta, AnswerPart, Citation, StreamEvent
+from assistant.domain.models import Answer, AnswerDelta, AnswerPart, Citation, StreamEvent, Turn
 from assistant.llm.client import (
     CITATION_KEY_RE,
     backend_name,
@@ -30,6 +30,8 @@ from assistant.text.normalize import nfkc, squash
 
 from .context import NOTICE_UNAVAILABLE, NOTICE_UNVERIFIED, AnswerContext, gather, render
 from .offline import offline_answer
+from .question import Intent, analyse, criteria_for
+from .rubric_answer import rubric_answer
 from .sentences import score_sentences
 
 
@@ -125,12 +127,40 @@ def _not_answerable(ctx: AnswerContext) -> Answer:
     return Answer(answer=render(parts), answerable=False, backend=backend_name(ctx.settings), parts=parts)
 
 
-def llm_answer(question: str, ctx: AnswerContext) -> Answer:
+def _sources(question: str, ctx: AnswerContext, history: list[Turn] | None) -> tuple[Intent, list[Chunk]]:
+    """The same understanding as the offline answerer: the requirement sections a question names
+    come first, then what retrieval finds for the question (with the previous one, for follow-ups)."""
+    intent = analyse(question, ctx.rubric, history)
+    chosen, elsewhere = criteria_for(intent, ctx.rubric)
+    named = [ctx.retriever.store.guideline_section(c.section) for c in chosen or elsewhere]
+    retrieved = gather(intent.topic.query or question, ctx)
+    seen: set[str] = set()
+    chunks = []
+    for chunk in [c for c in named if c is not None] + retrieved:
+        if chunk.id not in seen:
+            seen.add(chunk.id)
+            chunks.append(chunk)
+    return intent, chunks[: ctx.k + 4]
+
+
+def _declined_offline(question: str, ctx: AnswerContext, history: list[Turn] | None) -> Answer | None:
+    """When the requirement's own texts show the asked fact is missing, say so without a model."""
+    if ctx.plan_doc is not None:
+        return None
+    intent = analyse(question, ctx.rubric, history)
+    offline = rubric_answer(question, intent, ctx)
+    return offline if offline is not None and not offline.answerable else None
+
+
+def llm_answer(question: str, ctx: AnswerContext, history: list[Turn] | None = None) -> Answer:
     """Falls back to the offline answer, with a notice, whenever the LLM cannot be trusted."""
+    if (declined := _declined_offline(question, ctx, history)) is not None:
+        return declined
     try:
         if ctx.plan_ids:
             ensure_plan_allowed(ctx.settings)
-        block, keyed = _source_block(gather(question, ctx))
+        intent, chunks = _sources(question, ctx, history)
+        block, keyed = _source_block(chunks)
         obj, _errors = structured_call(
             ctx.settings,
             _messages("answer_system", question, block, ctx),
@@ -139,34 +169,48 @@ def llm_answer(question: str, ctx: AnswerContext) -> Answer:
             carries_plan=bool(ctx.plan_ids),
         )
     except (LLMUnavailableError, PlanEndpointNotAllowedError) as exc:
-        return offline_answer(question, ctx, notice=NOTICE_UNAVAILABLE.format(reason=exc))
+        return offline_answer(question, ctx, notice=NOTICE_UNAVAILABLE.format(reason=exc), history=history)
+    about = {"question": question, "topic": intent.topic}
     if not obj.answerable:
-        return _not_answerable(ctx)
-    return _assemble(obj, keyed, ctx) or offline_answer(question, ctx, notice=NOTICE_UNVERIFIED)
+        return _not_answerable(ctx).model_copy(update=about)
+    assembled = _assemble(obj, keyed, ctx)
+    if assembled is None:
+        return offline_answer(question, ctx, notice=NOTICE_UNVERIFIED, history=history)
+    return assembled.model_copy(update=about)
 
 
-def stream_llm_answer(question: str, ctx: AnswerContext) -> Iterator[StreamEvent]:
+def stream_llm_answer(
+    question: str, ctx: AnswerContext, history: list[Turn] | None = None
+) -> Iterator[StreamEvent]:
     """Yield draft text as it arrives, then the verified :class:`Answer` that replaces it.
 
     The streamed draft is shown as provisional; only the final object, built from verified
     quotes, is kept, so streaming never lets an unchecked claim stand.
     """
+    if (declined := _declined_offline(question, ctx, history)) is not None:
+        yield declined
+        return
     try:
         if ctx.plan_ids:
             ensure_plan_allowed(ctx.settings)
-        block, keyed = _source_block(gather(question, ctx))
+        intent, chunks = _sources(question, ctx, history)
+        block, keyed = _source_block(chunks)
         text = ""
         messages = _messages("answer_stream_system", question, block, ctx)
         for delta in stream_text(ctx.settings, messages, carries_plan=bool(ctx.plan_ids)):
             text += delta
             yield AnswerDelta(text=delta)
     except (LLMUnavailableError, PlanEndpointNotAllowedError) as exc:
-        yield offline_answer(question, ctx, notice=NOTICE_UNAVAILABLE.format(reason=exc))
+        yield offline_answer(question, ctx, notice=NOTICE_UNAVAILABLE.format(reason=exc), history=history)
         return
-    yield _verify_streamed(text, keyed, question, ctx)
+    verified = _verify_streamed(text, keyed, question, ctx)
+    if verified is None:
+        yield offline_answer(question, ctx, notice=NOTICE_UNVERIFIED, history=history)
+    else:
+        yield verified.model_copy(update={"question": question, "topic": intent.topic})
 
 
-def _verify_streamed(text: str, keyed: dict[str, Chunk], question: str, ctx: AnswerContext) -> Answer:
+def _verify_streamed(text: str, keyed: dict[str, Chunk], question: str, ctx: AnswerContext) -> Answer | None:
     """A streamed answer has keys but no quotes: quote the best sentence of each cited chunk."""
     citations = []
     for key in extract_citation_keys(text):
@@ -177,5 +221,4 @@ def _verify_streamed(text: str, keyed: dict[str, Chunk], question: str, ctx: Ans
         if ranked:
             citations.append(LLMCitation(key=key, quote=ranked[0].text))
     obj = LLMAnswer(answerable=bool(citations), answer=text, citations=citations)
-    assembled = _assemble(obj, keyed, ctx) if citations else None
-    return assembled or offline_answer(question, ctx, notice=NOTICE_UNVERIFIED)
+    return _assemble(obj, keyed, ctx) if citations else None

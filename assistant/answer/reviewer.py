@@ -7,16 +7,16 @@ import threading
 from collections import OrderedDict
 
 from assistant.assess.evidence import PlanEvidence
+from assistant.assess.judgement.base import CONFIDENCE_LABELS_JA
 from assistant.assess.offline import draft_item_offline
 from assistant.domain.labels import VERDICT_LABELS_JA, where
-from assistant.domain.models import Answer, AnswerPart, Citation, ParsedDocument
+from assistant.domain.models import Answer, AnswerPart, ChecklistItem, Citation, ParsedDocument
 from assistant.domain.rubric import Criterion
 from assistant.text.grounding import verify_citation
 from assistant.text.injection import find_injections
 
 from .context import AnswerContext, notice_parts, render
 
-LEAD = "該当する記載は次のとおりです（原文の引用）。"
 DRAFT_NOTE = "※ 判定は規則に基づく下書きです。要件を満たすかどうかは審査者が判断してください。"
 
 _PLAN_EVIDENCE: OrderedDict[tuple[str, int, int, str], PlanEvidence] = OrderedDict()
@@ -44,7 +44,8 @@ def criterion_answer(criteria: list[Criterion], ctx: AnswerContext, notice: str)
     assert ctx.plan_doc is not None
     plan = plan_evidence(ctx.plan_doc, ctx)
     citations: list[Citation] = []
-    parts = [*notice_parts(notice), AnswerPart(kind="lead", text=LEAD)]
+    parts = [*notice_parts(notice)]
+    verdicts: list[str] = []
     for c in criteria:
         section = ctx.retriever.store.guideline_section(c.section)
         if section is None:
@@ -66,10 +67,22 @@ def criterion_answer(criteria: list[Criterion], ctx: AnswerContext, notice: str)
                 kind="verdict", text=f"【下書きの判定】{VERDICT_LABELS_JA[item.verdict]}：{item.rationale}"
             )
         )
+        verdicts.append(_verdict_line(c, item, len(citations) - len(item.citations)))
     if not citations:
         return None
+    lead = f"この計画書の{'、'.join(verdicts)}。"
+    parts.insert(len(notice_parts(notice)), AnswerPart(kind="lead", text=lead))
     parts.append(AnswerPart(kind="note", text=DRAFT_NOTE))
     return Answer(answer=render(parts), answerable=True, backend="offline", citations=citations, parts=parts)
+
+
+def _verdict_line(criterion: Criterion, item: ChecklistItem, guide_n: int) -> str:
+    """「外部依存性（…）の下書きの判定は「満たさない」（確度：高）で、基準は「…」[1]です」."""
+    confidence = f"（確度：{CONFIDENCE_LABELS_JA[item.confidence]}）" if item.confidence else ""
+    return (
+        f"{criterion.group}（{criterion.label}）の下書きの判定は「{VERDICT_LABELS_JA[item.verdict]}」{confidence}で、"
+        f"基準は「{criterion.text}」[{guide_n}]です"
+    )
 
 
 def _quote_part(citations: list[Citation], c: Citation) -> AnswerPart:

@@ -14,6 +14,7 @@ from assistant.text.grounding import chunk_citation, chunk_sentences, verify_cit
 from assistant.text.normalize import nfkc, squash
 
 from .context import AnswerContext
+from .sections import heading_types
 
 # Words every question about this domain shares; they say nothing about which passage answers.
 _GENERIC = {
@@ -21,26 +22,6 @@ _GENERIC = {
     "について", "教える", "下さる", "くださる", "必要", "求める", "問う", "本", "プラン", "中", "場合", "か",
     "what", "the", "is", "are", "a", "of", "for", "in", "does", "do", "to", "and", "be", "this", "plan",
 }  # fmt: skip
-
-#: Questions that ask for a value of a given type, and the evidence pattern that could hold it.
-_ASKS_FOR: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (
-        re.compile(r"何\s*[%％]|補助率|割合|率は|パーセント|percent|rate", re.I),
-        re.compile(r"[0-9０-９]+\s*[%％割]"),
-    ),
-    (
-        re.compile(r"いくら|金額|何円|何億|上限額|予算額|how much|amount", re.I),
-        re.compile(r"[0-9０-９]+\s*(?:円|万|億|兆)"),
-    ),
-    (
-        re.compile(r"いつ|締切|締め切り|期限|何日|何月|日程|deadline|when", re.I),
-        re.compile(r"[0-9０-９]+\s*(?:年|月|日)|春|夏|秋|冬|月中|年度"),
-    ),
-    (
-        re.compile(r"何人|人数|何名|何社|何件|何者|how many", re.I),
-        re.compile(r"[0-9０-９]+\s*(?:人|名|社|件|者|の)"),
-    ),
-]
 
 _JA_CHARS = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 #: USE/e5 give lower similarities across languages; subtracted from cross-lingual scores before the
@@ -60,12 +41,6 @@ class ScoredSentence(BaseModel):
 
 def content_tokens(text: str) -> set[str]:
     return {t for t in get_tokenizer().tokenize(text) if t not in _GENERIC and len(t) > 0}
-
-
-def type_mismatch(question: str, evidence: str) -> bool:
-    """True when the question asks for a kind of value the evidence cannot contain."""
-    q = nfkc(question)
-    return any(ask.search(q) and not has.search(nfkc(evidence)) for ask, has in _ASKS_FOR)
 
 
 def is_japanese(text: str) -> bool:
@@ -99,6 +74,9 @@ def score_sentences(question: str, chunks: list[Chunk], ctx: AnswerContext) -> l
     candidates: list[tuple[str, Chunk]] = []
     seen: set[str] = set()
     for chunk in expand_to_sections(chunks, ctx):
+        sections = ctx.section_types(chunk)
+        if sections is not None and chunk.section == sections.front_matter:
+            continue
         for sentence in chunk_sentences(chunk.text):
             if squash(sentence) not in seen:
                 seen.add(squash(sentence))
@@ -138,3 +116,49 @@ def list_siblings(picked: list[ScoredSentence], ranked: list[ScoredSentence]) ->
 def verified(sentence: ScoredSentence, ctx: AnswerContext) -> Citation | None:
     citation = chunk_citation(sentence.chunk, sentence.text)
     return citation if verify_citation(citation, ctx.lookup(sentence.chunk.doc_id)) else None
+
+
+def section_sentences(top: ScoredSentence, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
+    """Every sentence of the top sentence's guideline section, in the section's own order.
+
+    A list question (「どのような項目」「基準は」) is answered by the whole list, not by its one
+    best-matching bullet or a neighbour of it.
+    """
+    section = [r for r in ranked if r.chunk.kind == "guideline" and r.chunk.section == top.chunk.section]
+    text = top.chunk.text
+    return sorted(section, key=lambda r: text.find(r.text) if r.text in text else len(text))
+
+
+def footnotes(picked: list[ScoredSentence], ranked: list[ScoredSentence]) -> list[ScoredSentence]:
+    """A sentence that points to a footnote (「必要な政策手段※を明確化する」) is answered by the
+    footnote (「※ 地域未来交付金や…」): quote it too, from the same section."""
+    have = {squash(p.text) for p in picked}
+    out = []
+    for p in picked:
+        if p.text.startswith("※") or "※" not in p.text:
+            continue
+        for r in ranked:
+            same = r.chunk.section == p.chunk.section and r.chunk.doc_id == p.chunk.doc_id
+            if same and r.text.lstrip().startswith("※") and squash(r.text) not in have:
+                have.add(squash(r.text))
+                out.append(r)
+    return out
+
+
+def expand(query: str, expansions: dict[str, list[str]]) -> str:
+    """The question with the words a guideline would answer its question words with (誰 → 主体)."""
+    q = nfkc(query).lower()
+    extra = [w for key, words in expansions.items() if key.lower() in q for w in words]
+    return f"{query} {' '.join(extra)}" if extra else query
+
+
+def of_types(ranked: list[ScoredSentence], types: list[str], ctx: AnswerContext) -> list[ScoredSentence]:
+    """Sentences that speak for one of the types: by their own marker (「B.地域産業クラスター計画：…」)
+    or else by their section's. Plan sentences always pass."""
+    out = []
+    for r in ranked:
+        sections = ctx.section_types(r.chunk)
+        own = heading_types(r.text, ctx.rubric)
+        if sections is None or set(own or sections.of(r.chunk.section)) & set(types):
+            out.append(r)
+    return out

@@ -19,7 +19,7 @@ from assistant.answer.llm import llm_answer, stream_llm_answer
 from assistant.answer.offline import offline_answer
 from assistant.assess.drafter import assess_document
 from assistant.domain.chunks import Chunk, ScoredChunk
-from assistant.domain.errors import IngestError
+from assistant.domain.errors import IngestError, InvalidRequestError, NotFoundError
 from assistant.domain.models import (
     CLI_USER,
     Answer,
@@ -27,15 +27,18 @@ from assistant.domain.models import (
     ParsedDocument,
     PlanType,
     StreamEvent,
+    Turn,
     User,
     Verdict,
 )
 from assistant.domain.rubric import Rubric, load_rubric
 from assistant.ingest import iter_corpus_files, parse_file
 from assistant.ingest.chunking import chunk_document
-from assistant.ingest.files import content_hash
+from assistant.ingest.files import content_hash, read_input
 from assistant.ingest.pdf import parse_pdf
+from assistant.llm.client import backend_name
 from assistant.review.records import DraftRun, ItemView, SubmissionStatus, SubmissionSummary, SubmissionView
+from assistant.review.stats import ReviewStats, review_stats
 from assistant.review.store import ReviewStore
 from assistant.search.documents import DocumentStore
 from assistant.search.embeddings import get_embeddings
@@ -48,6 +51,8 @@ from .plans import PlanLibrary
 
 if TYPE_CHECKING:
     from assistant.batch.models import BatchReport, ProgressEvent
+    from assistant.evaluation.labelled import LabelledPlan
+    from assistant.evaluation.scoring import PlanScore, Report
     from assistant.reports.export import ExportFormat
     from assistant.search.chroma import VectorIndex
 
@@ -86,7 +91,7 @@ class ReviewAssistant:
     @cached_property
     def reviews(self) -> ReviewStore:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return ReviewStore(self.settings.review_db)
+        return ReviewStore(self.settings.review_db, busy_timeout=self.settings.store_busy_timeout)
 
     @cached_property
     def rubric(self) -> Rubric:
@@ -170,28 +175,45 @@ class ReviewAssistant:
         )
 
     def ask(
-        self, question: str, *, plan: str | None = None, user: User = CLI_USER, backend: Backend = "auto"
+        self,
+        question: str,
+        *,
+        plan: str | None = None,
+        user: User = CLI_USER,
+        backend: Backend = "auto",
+        history: list[Turn] | None = None,
     ) -> Answer:
+        """``history`` is the conversation so far: a short follow-up inherits its topic."""
         ctx = self._answer_context(plan, user)
         if self.resolve_backend(backend) == "llm":
-            return llm_answer(question, ctx)
-        return offline_answer(question, ctx)
+            return llm_answer(question, ctx, history)
+        return offline_answer(question, ctx, history=history)
 
     def stream_ask(
-        self, question: str, *, plan: str | None = None, user: User = CLI_USER, backend: Backend = "auto"
+        self,
+        question: str,
+        *,
+        plan: str | None = None,
+        user: User = CLI_USER,
+        backend: Backend = "auto",
+        history: list[Turn] | None = None,
     ) -> Iterator[StreamEvent]:
         """Deltas while an LLM writes, then the verified answer; offline yields the answer only."""
         ctx = self._answer_context(plan, user)
         if self.resolve_backend(backend) == "llm":
-            yield from stream_llm_answer(question, ctx)
+            yield from stream_llm_answer(question, ctx, history)
         else:
-            yield offline_answer(question, ctx)
+            yield offline_answer(question, ctx, history=history)
 
     # -- assessment ------------------------------------------------------------------------
     def assess(
         self, path: Path, *, plan_type: PlanType | None = None, backend: Backend = "auto"
     ) -> Assessment:
-        """Draft a checklist for one plan file; nothing is stored (see :meth:`save`)."""
+        """Draft a checklist for one plan file; nothing is stored (see :meth:`save`).
+
+        The file is read through :func:`~assistant.ingest.files.read_input` inside :func:`parse_pdf`,
+        so a FIFO, device, link loop or oversized file is a typed error here, never a hang.
+        """
         return assess_document(
             parse_pdf(path, kind="plan", settings=self.settings),
             plan_type=plan_type,
@@ -204,14 +226,12 @@ class ReviewAssistant:
     def save(
         self, assessment: Assessment, pdf: Path, *, prefecture: str | None = None, user: User = CLI_USER
     ) -> SubmissionView:
+        """The same bytes re-use their submission, so the rules about that submission (another
+        prefecture's, or final) are checked inside the store's write, where no decision can race them."""
         prefecture = access.filing_prefecture(user, prefecture)
         # Only the content hash is needed: re-parsing (and re-OCRing) the PDF here would double
         # the cost of every saved assessment, batch --save included.
-        digest = content_hash(pdf.read_bytes())
-        if not access.is_reviewer(user):
-            for existing in self.reviews.list_submissions():
-                if existing.content_hash == digest:
-                    access.check_resave(user, existing)
+        digest = content_hash(read_input(pdf, max_bytes=self.settings.max_file_bytes))
         kept = self.plans.keep_copy(pdf, digest)
         model = self.settings.llm_model if assessment.backend.startswith("llm:") else None
         return self.reviews.save_assessment(
@@ -221,6 +241,7 @@ class ReviewAssistant:
             model=model,
             pdf_path=str(kept),
             actor=user.name,
+            guard=lambda existing: access.check_resave(user, existing),
         )
 
     # -- review ----------------------------------------------------------------------------
@@ -232,7 +253,10 @@ class ReviewAssistant:
         )
 
     def submission(self, submission_id: int, user: User = CLI_USER) -> SubmissionView:
-        view = self.reviews.get(submission_id)
+        try:
+            view = self.reviews.get(submission_id)
+        except NotFoundError as exc:
+            raise access.missing(user, exc) from None
         access.check_submission(user, view)
         return view
 
@@ -264,12 +288,56 @@ class ReviewAssistant:
             comment=comment,
             reviewer=reviewer or user.name,
             expected_version=expected_version,
+            label=self.rubric.view(criterion_id).label,
         )
+
+    def review_stats(self, user: User = CLI_USER) -> ReviewStats:
+        """Agreement between drafts and reviewers' final verdicts, per criterion group and backend."""
+        access.require_reviewer(user, "審査の一致率の閲覧", "review statistics")
+        return review_stats(self.settings.review_db, self.rubric)
 
     def export(self, submission_id: int, fmt: ExportFormat, out: Path, user: User = CLI_USER) -> Path:
         from assistant.reports.export import export_submission
 
         return export_submission(self.submission(submission_id, user), fmt, out, rubric=self.rubric)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def evaluate(
+        self,
+        *,
+        backend: Backend = "offline",
+        user: User = CLI_USER,
+        folder: Path | None = None,
+        on_plan: Callable[[PlanScore], None] | None = None,
+    ) -> Report:
+        """Draft every labelled plan (the set that ships with the package by default) with the
+        chosen backend and score it against its labels, so an operator can measure an endpoint
+        before trusting it."""
+        from assistant.evaluation.labelled import load_labelled_plans
+        from assistant.evaluation.runner import evaluate_plans
+
+        access.require_reviewer(user, "評価", "evaluation")
+        resolved = self.resolve_backend(backend)
+        if resolved == "llm" and not self.settings.llm_enabled:
+            raise InvalidRequestError(
+                "LLMが設定されていません（RA_LLM_MODEL など） / no LLM is configured (set RA_LLM_MODEL)"
+            )
+
+        def draft(plan: LabelledPlan) -> tuple[Assessment, ParsedDocument]:
+            doc = parse_pdf(plan.pdf(), kind="plan", settings=self.settings)
+            result = assess_document(
+                doc,
+                plan_type=plan.plan_type,
+                backend=resolved,
+                settings=self.settings,
+                rubric=self.rubric,
+                embeddings=self.embeddings,
+            )
+            return result, doc
+
+        plans = load_labelled_plans(folder or self.settings.eval_plans_dir)
+        label = backend_name(self.settings) if resolved == "llm" else "offline"
+        return evaluate_plans(plans, draft, self.rubric, backend=label, on_plan=on_plan)
 
     # -- batch -----------------------------------------------------------------------------
     def run_batch(

@@ -66,6 +66,19 @@ class JapaneseTokenizer:
                         )
         return out
 
+    def nouns(self, text: str) -> list[tuple[str, list[str]]]:
+        """Content nouns (normalised), each with its short-unit parts: 事後評価 → [事後, 評価]."""
+        out = []
+        with self._lock:
+            for m in self._tok.tokenize(nfkc(text)):
+                pos = m.part_of_speech()
+                if pos[0] != "名詞" or pos[1] in ("数詞", "代名詞") or pos[2] == "助数詞可能":
+                    continue
+                norm = m.normalized_form().lower()
+                parts = [p.normalized_form().lower() for p in m.split(SplitMode.A)] or [norm]
+                out.append((norm, parts))
+        return out
+
 
 @lru_cache(maxsize=1)
 def get_tokenizer() -> JapaneseTokenizer:
@@ -80,6 +93,9 @@ class LexicalIndex:
         self._bm25 = bm25s.BM25()
         if self.size:
             self._bm25.index([list(t) for t in token_lists], show_progress=False)
+
+    def knows(self, token: str) -> bool:
+        return self.size > 0 and token in self._bm25.vocab_dict
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         if not self.size or not query_tokens:

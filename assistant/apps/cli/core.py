@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from assistant.api import ReviewAssistant
+from assistant.domain.errors import InvalidRequestError
 from assistant.domain.labels import VERDICT_LABELS_JA, page_place
-from assistant.domain.models import Assessment
+from assistant.domain.models import Assessment, Turn
 
 from .common import assistant, print_json
 
@@ -30,6 +31,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     ask.add_argument("--plan", metavar="PLAN_ID_OR_PDF", help="計画書も対象にする / include this plan")
     ask.add_argument("--backend", choices=["auto", "offline", "llm"], default="auto")
     ask.add_argument("--json", action="store_true")
+    ask.add_argument(
+        "--follow-up-of",
+        type=Path,
+        metavar="FILE.json",
+        help="前の質問の ask --json の出力（の配列）。続けての質問として答える / continue a conversation",
+    )
 
     assess = sub.add_parser("assess", help="計画書のチェックリスト下書き / draft a checklist for a plan")
     assess.add_argument("pdf", type=Path, metavar="PLAN.pdf")
@@ -86,8 +93,25 @@ def run_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _history(path: Path | None) -> list[Turn]:
+    """Earlier answers saved with ``ask --json`` (one, or a list in order) become the conversation."""
+    if path is None:
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        turns = [Turn.model_validate(d) for d in (data if isinstance(data, list) else [data])]
+    except (OSError, ValueError) as exc:
+        raise InvalidRequestError(
+            f"{path} を前の回答として読めません（ask --json の出力を指定してください） / "
+            f"cannot read {path} as an earlier answer: {exc}"
+        ) from exc
+    return turns
+
+
 def run_ask(args: argparse.Namespace) -> int:
-    answer = assistant().ask(args.question, plan=args.plan, backend=args.backend)
+    answer = assistant().ask(
+        args.question, plan=args.plan, backend=args.backend, history=_history(args.follow_up_of)
+    )
     if args.json:
         print_json(answer)
         return 0

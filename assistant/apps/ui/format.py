@@ -65,7 +65,8 @@ def submission_label(s: SubmissionSummary) -> str:
 def format_answer(answer: Answer) -> str:
     """The answer, then its numbered sources with quote, document and page or section.
 
-    Quote lines are left out of the body: the sources block shows each quote once.
+    Quote lines are left out of the body and a quote the answer-first line already shows inline is
+    not repeated: each quote appears once.
     """
     if not answer.answerable:
         parts = ["**ガイドラインに記載がありません。**"]
@@ -78,9 +79,8 @@ def format_answer(answer: Answer) -> str:
         if answer.citations:
             parts.append("**出典**")
             for n, c in enumerate(answer.citations, start=1):
-                parts.append(
-                    f"**[{n}]** {md_escape(where(c.source, c.page, c.section))}\n> {md_escape(c.quote)}"
-                )
+                source = f"**[{n}]** {md_escape(where(c.source, c.page, c.section))}"
+                parts.append(source if c.quote in body else f"{source}\n> {md_escape(c.quote)}")
     parts.append(f"*回答方式：{md_escape(answer.backend)}*")
     return "\n\n".join(parts)
 

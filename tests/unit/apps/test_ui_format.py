@@ -59,7 +59,6 @@ def test_offline_answer_shows_each_quote_once_as_a_numbered_source(ra: ReviewAss
     for n, citation in enumerate(answer.citations, start=1):
         assert text.count(citation.quote) == 1, citation.quote
         assert f"[{n}] {citation.source}「{citation.section}」" in text
-    assert "<blockquote>" in _render(shown)
     assert "回答方式：offline" in text
 
 
@@ -76,7 +75,9 @@ def test_llm_answer_keeps_its_text_and_lists_pages() -> None:
         backend="llm:qwen",
         citations=[Citation(source="計画書.pdf", page=2, quote="KPI：海外売上比率 20％")],
     )
-    text = html.unescape(_TAG.sub("", _render(format_answer(answer))))
+    rendered = _render(format_answer(answer))
+    assert "<blockquote>" in rendered, "a quote the answer line does not show gets its own block"
+    text = html.unescape(_TAG.sub("", rendered))
     assert "KPIは20％です[1]。" in text
     assert "[1] 計画書.pdf 2頁" in text and "KPI：海外売上比率 20％" in text
     assert "回答方式：llm:qwen" in text
