@@ -34,7 +34,8 @@ DATA = Path(__file__).resolve().parent / "data"
 SETS = {
     "first (qa.yaml)": "qa.yaml",
     "staff (qa_staff.yaml)": "qa_staff.yaml",
-    "holdout (qa_holdout.yaml)": "qa_holdout.yaml",
+    "dev (qa_holdout.yaml)": "qa_holdout.yaml",
+    "holdout (qa_holdout_v2.yaml)": "qa_holdout_v2.yaml",
 }
 
 

@@ -40,12 +40,13 @@ _ASKS_VALUE: dict[str, re.Pattern[str]] = {
     "score": re.compile(r"何点|配点|点数|採点|加点|満点|評価点|\bpoints\b|\bscor"),
     "form": re.compile(r"様式|書式|第何号|テンプレート|フォーマット|ひな形|\bform number|\btemplate"),
     "multiple": re.compile(r"何倍|何年(?!度)|何か月|何ヶ月|何カ月"),
-    "disclosure": re.compile(r"公表さ|公開さ|ホームページ|ウェブサイト|サイトに|掲載され|開示さ|\bpublish|\bpublic\b"),
+    "disclosure": re.compile(r"公表[さしす]|公開[さしす]|ホームページ|ウェブサイト|サイトに|掲載され|開示さ|\bpublish|\bpublic\b"),
     "names": re.compile(
         r"(?:どの|どこの|どんな|具体的に(?:どの|どんな)?|どちらの|何という)(?:[^。？?、]{0,6})?"
         r"(?:補助金|交付金|支援策|制度|委員|メンバー|有識者|機関|団体)"
         r"|\bwhich (?:grants?|subsid|programmes?|programs?|members?)"
     ),
+    "actor": re.compile(r"誰が|誰の|どなたが|どこの誰|どこが(?:作|担|審|行|決)|\bwho\b"),
 }
 #: 「…することはできますか」: whether something is allowed, which the guideline states only where
 #: a criterion names its scope.
@@ -71,7 +72,12 @@ _VALUE_IN_TEXT: dict[str, re.Pattern[str]] = {
     "deadline": re.compile(r"まで|締切|締め切り|期限|期日|[0-9０-９]+\s*月\s*[0-9０-９]+\s*日"),
     "disclosure": re.compile(r"公表|公開|非公開|掲載|開示"),
     "names": re.compile(
-        r"(?:[\u30a0-\u30ffA-Za-z]{2,}|[\u4e00-\u9fff]{4,})(?:補助金|交付金|支援策|制度|委員|メンバー|有識者|機関|団体)"
+        r"(?:[\u30a0-\u30ffA-Za-z]{2,}|[\u4e00-\u9fff]{4,})"
+        r"(?:補助金|交付金|支援策|制度|委員|メンバー|有識者|機関|団体|局|省|庁|本部|協議会|連合会|会議所)"
+    ),
+    "actor": re.compile(
+        r"(?:国|都道府県|知事|局|省|庁|本部|地方公共団体|市町村|事業者|企業|自治体|経済界)等?"
+        r"(?:が|は|において|を中心に|の下で|主導|として|の責任)|作成主体|主体"
     ),
 }
 VALUE_JA = {
@@ -85,12 +91,13 @@ VALUE_JA = {
     "deadline": "期限",
     "disclosure": "公表・公開の扱い",
     "names": "具体的な名称",
+    "actor": "誰が行うか",
 }
 
 
 #: Category words that end like a name but name nobody: 「地方公共団体」 does not answer 「どこの団体」.
 _GENERIC_NAMES = re.compile(
-    r"(?:地方公共|関係|経済|業界|民間|公共|支援|研究|金融|教育|行政|公的|関連|各種|地域|公益)(?:団体|機関)$"
+    r"(?:地方公共|関係|経済|業界|民間|公共|支援|研究|金融|教育|行政|公的|関連|各種|地域|公益)(?:団体|機関)$|部局$"
 )
 
 

@@ -24,6 +24,8 @@ from .sentences import of_types, score_sentences, verified
 #: A scope clause in a criterion (「新設・既設問わず」「地元・誘致を問わず」) answers 「…でも良いか」 for
 #: the alternatives it names, in the words people use for them.
 _SCOPE = re.compile(r"[（(]?([^（()）]{2,20})(?:を)?問わず")
+_ALTERNATIVES = re.compile(r"又は|または|若しくは|もしくは|或いは|あるいは")
+_WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[\u30a0-\u30ff]{2,}")
 _SCOPE_WORDS: dict[str, tuple[str, ...]] = {
     "新設": ("新設", "新しく", "新たに", "新規"),
     "既設": ("既設", "既存", "今ある", "現在の", "既に"),
@@ -49,13 +51,18 @@ def _what(criteria: list[Criterion]) -> str:
 
 
 def _covers(question: str, criteria: list[Criterion]) -> bool:
-    """Whether a 「…でも良いか」 question's alternative is one a criterion's scope clause names."""
+    """Whether a 「…でも良いか」 question's alternative is one a criterion names: in a scope clause
+    (「地元・誘致を問わず」) or as one branch of 「…又は…」 sharing two words with the question."""
     q = nfkc(question)
     for c in criteria:
-        for m in _SCOPE.finditer(nfkc(c.text)):
+        text = nfkc(c.text)
+        for m in _SCOPE.finditer(text):
             named = [w for w in re.split(r"[・、/]", m.group(1)) if w]
             if any(word in q for n in named for word in _SCOPE_WORDS.get(n, (n,))):
                 return True
+        branches = _ALTERNATIVES.split(text)
+        if len(branches) > 1 and any(len({w for w in _WORD.findall(b) if w in q}) >= 2 for b in branches):
+            return True
     return False
 
 

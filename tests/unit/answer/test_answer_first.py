@@ -134,3 +134,31 @@ def test_cli_follow_up_of_a_saved_answer(ra: ReviewAssistant, tmp_path: Path) ->
         [cli, "ask", "Bの場合は？", "--follow-up-of", str(broken)], capture_output=True, text=True, env=env
     )
     assert refused.returncode == 1 and "ask --json" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_an_alternative_the_criterion_names_is_answered_not_declined(ra: ReviewAssistant) -> None:
+    """「…又は国内で上位シェア」 names the alternative a 「…でも認められるか」 question asks about."""
+    answer = ra.ask(
+        "地域クラスターの有望度は、輸出でなく国内で高いシェアを狙う計画でも認められますか", backend="offline"
+    )
+    assert answer.answerable
+    assert has(first_line(answer), "国内で上位シェアを目指すもの")
+
+
+@pytest.mark.parametrize(
+    ("question", "answerable"),
+    [
+        ("計画素案を議論する検討会議には誰が加わりますか", True),
+        ("有望度の審査は、どこの誰が担当するんですか", False),
+        ("検討会議の委員には、どこの団体が入っているのですか", False),
+        ("地域産業クラスター計画のKPIの達成状況は毎年公表しなければなりませんか", False),
+    ],
+)
+def test_who_and_which_body_need_an_actor_or_a_proper_name(
+    ra: ReviewAssistant, question: str, answerable: bool
+) -> None:
+    """A category word (「地方公共団体」) names no body; a criterion without an actor cannot say who."""
+    answer = ra.ask(question, backend="offline")
+    assert answer.answerable is answerable, answer.answer
+    if not answerable:
+        assert answer.answer.startswith("ガイドラインに記載がありません。")
