@@ -97,6 +97,23 @@ class Settings(BaseSettings):
     ocr_enabled: bool = True
     ocr_lang: str = "jpn"
     ocr_dpi: int = 300
+    ocr_workers: int = Field(default=2, ge=1, description="RA_OCR_WORKERS: scanned pages read at once")
+    ocr_page_timeout: float = Field(
+        default=60.0, gt=0, description="RA_OCR_PAGE_TIMEOUT: seconds tesseract may spend on one page"
+    )
+    ocr_min_confidence: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="RA_OCR_MIN_CONFIDENCE: an OCR quote with a word read below this is marked low-confidence",
+    )
+    ocr_min_number_confidence: float = Field(
+        default=0.85,
+        ge=0,
+        le=1,
+        description="RA_OCR_MIN_NUMBER_CONFIDENCE: the same for words with digits, where one wrong character "
+        "changes a figure",
+    )
 
     # LLM (OpenAI-compatible). Unset model → offline answerer/drafter.
     llm_provider: Literal["openai", "azure"] = "openai"
@@ -121,6 +138,12 @@ class Settings(BaseSettings):
     users_file: Path | None = None
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
+    ui_download_ttl: float = Field(
+        default=600.0,
+        gt=0,
+        description="RA_UI_DOWNLOAD_TTL: seconds a screen's download link or page image stays valid "
+        "(for the user it was made for only; a download link also ends with its first use)",
+    )
 
     # Review store
     store_busy_timeout: float = Field(

@@ -1,11 +1,15 @@
 """The drafter on labelled plans, rendered the ways prefectures send them.
 
-    python -m evals.run assess [--sets plans,holdout] [--renderings drawn,office,scan] [--details]
+    python -m evals.run assess [--sets plans,holdout] [--renderings drawn,office,scan,docx] [--details]
 
 - ``drawn``: the PDF drawn by one library with one font (what the tests use);
 - ``office``: the plan written as a Word document and exported by LibreOffice (subset CJK fonts,
   a header and page numbers on every page, Word tables, ~40 characters a line);
-- ``scan``: the drawn PDF printed and scanned (200 dpi, half a degree of skew, noise; no text layer).
+- ``scan``: the drawn PDF printed and scanned (200 dpi, half a degree of skew, noise; no text layer);
+- ``docx``: the Word document itself (the one ``office`` exports), read directly with python-docx.
+  A .docx has no pages, so its citations name a heading and paragraph; they are scored against the
+  labelled pages through the document's own structure (:func:`docx_page_of`), exactly, not by
+  searching for the quote.
 
 The ``holdout`` set was written by someone who saw neither the drafter nor the other plans, and is
 never used for tuning: its figures are the honest ones. Scores come from
@@ -18,6 +22,9 @@ import re
 import tempfile
 import time
 import zlib
+from bisect import bisect_left
+from collections.abc import Callable
+from itertools import accumulate
 from pathlib import Path
 
 from rich.console import Console
@@ -25,19 +32,19 @@ from rich.table import Table
 
 from assistant.api import ReviewAssistant
 from assistant.assess.drafter import assess_document
-from assistant.domain.models import Assessment, ParsedDocument
+from assistant.domain.models import Assessment, ParsedDocument, PlanCitation
 from assistant.evaluation.labelled import LabelledPlan, load_labelled_plans
 from assistant.evaluation.scoring import PlanScore, Report, report, score_plan
-from assistant.ingest.pdf import parse_pdf
+from assistant.ingest import parse_plan
 from assistant.settings import Settings
 from assistant.text.normalize import quote_in_text
-from tests.support.office_docs import write_office_plan_pdf
+from tests.support.office_docs import write_office_plan_pdf, write_plan_docx
 from tests.support.pdfgen import write_plan_pdf
 from tests.support.scans import write_scanned_pdf
 
 DATA = Path(__file__).resolve().parent / "data"
 SETS = {"plans": DATA / "plans", "holdout": DATA / "plans_holdout"}
-RENDERINGS = ("drawn", "office", "scan")
+RENDERINGS = ("drawn", "office", "scan", "docx")
 _HEADING = re.compile(r"^#+[ \t]*", re.MULTILINE)
 
 
@@ -50,6 +57,8 @@ def render(plan: LabelledPlan, how: str, folder: Path) -> Path:
         return drawn
     if how == "office":
         return write_office_plan_pdf(folder / f"office_{plan.file}", plan.pages, title=plan.title)
+    if how == "docx":
+        return write_plan_docx(folder / f"docx_{plan.name}.docx", plan.pages, title=plan.title)
     seed = zlib.crc32(plan.file.encode("utf-8"))
     return write_scanned_pdf(drawn, folder / f"scan_{plan.file}", dpi=200, skew_degrees=0.5, seed=seed)
 
@@ -61,6 +70,7 @@ class OcrQuotes:
         self.shown = 0
         self.true = 0
         self.flagged = 0
+        self.wrong_unflagged = 0
 
     def add(self, plan: LabelledPlan, result: Assessment, doc: ParsedDocument) -> None:
         ocr_pages = {p.page for p in doc.pages if p.ocr}
@@ -69,12 +79,44 @@ class OcrQuotes:
                 if c.page not in ocr_pages:
                     continue
                 self.shown += 1
-                self.true += quote_in_text(c.quote, _HEADING.sub("", plan.pages[c.page - 1]))
-                self.flagged += getattr(c, "source", None) == "ocr" and getattr(c, "low_confidence", False)
+                true = quote_in_text(c.quote, _HEADING.sub("", plan.pages[c.page - 1]))
+                self.true += true
+                self.flagged += c.low_confidence
+                self.wrong_unflagged += not true and not c.low_confidence
+
+    def cell(self) -> str:
+        """True share of the shown OCR quotes, and of the wrong ones how many were left unmarked."""
+        if not self.shown:
+            return "-"
+        return (
+            f"{self.true}/{self.shown} = {self.true / self.shown:.1%} true; "
+            f"{self.flagged} marked low; wrong & unmarked {self.wrong_unflagged}"
+        )
+
+
+def docx_page_of(plan: LabelledPlan, doc: ParsedDocument) -> Callable[[PlanCitation], int | None]:
+    """The labelled page a .docx citation stands for, from its paragraph number.
+
+    ``write_plan_docx`` turns every non-blank line of a labelled page into exactly one paragraph or
+    one table row, and the parser numbers exactly those, so paragraph ``n`` lies on the page whose
+    cumulative line count first reaches ``n``. The totals are checked, so a builder or parser change
+    that breaks the correspondence fails loudly instead of skewing evidence recall.
+    """
+    bounds = list(accumulate(sum(1 for line in page.split("\n") if line.strip()) for page in plan.pages))
+    paragraphs = sum(len(p.raw.split("\n")) for p in doc.pages)
+    if paragraphs != bounds[-1]:
+        raise AssertionError(f"{plan.name}: {paragraphs} .docx paragraphs for {bounds[-1]} labelled lines")
+
+    def page_of(citation: PlanCitation) -> int | None:
+        if citation.paragraph is None:
+            return None
+        return bisect_left(bounds, citation.paragraph) + 1
+
+    return page_of
 
 
 def _draft(ra: ReviewAssistant, pdf: Path, plan: LabelledPlan) -> tuple[Assessment, ParsedDocument]:
-    doc = parse_pdf(pdf, kind="plan", settings=ra.settings)
+    doc = parse_plan(pdf, settings=ra.settings)
     result = assess_document(
         doc,
         plan_type=plan.plan_type,
@@ -95,7 +137,8 @@ def evaluate(
         pdf = render(plan, how, tmp / set_name)
         start = time.perf_counter()
         result, doc = _draft(ra, pdf, plan)
-        score = score_plan(plan, result, doc, ra.rubric, time.perf_counter() - start)
+        page_of = docx_page_of(plan, doc) if how == "docx" else None
+        score = score_plan(plan, result, doc, ra.rubric, time.perf_counter() - start, page_of)
         scores.append(score)
         details.append((plan, score, result))
         if how == "scan":
@@ -141,7 +184,7 @@ def run_assess(console: Console, sets: list[str], renderings: list[str], details
                     _pct(o["judgement_needs_review"]),
                     _pct(o["verdict_accuracy"]),
                     _pct(o["citation_validity"]),
-                    f"{ocr.true}/{ocr.shown}" if how == "scan" else "-",
+                    ocr.cell() if how == "scan" else "-",
                     f"{o['seconds_per_plan']:.1f}",
                 )
                 if details:
@@ -150,7 +193,11 @@ def run_assess(console: Console, sets: list[str], renderings: list[str], details
 
 
 def _print_misses(
-    console: Console, set_name: str, how: str, per_plan: list[tuple[LabelledPlan, PlanScore, Assessment]], ra: ReviewAssistant
+    console: Console,
+    set_name: str,
+    how: str,
+    per_plan: list[tuple[LabelledPlan, PlanScore, Assessment]],
+    ra: ReviewAssistant,
 ) -> None:
     for plan, _, result in per_plan:
         for item in result.items:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
+from assistant.assess.locate import locate_answer
 from assistant.domain.chunks import Chunk
 from assistant.domain.errors import LLMUnavailableError, PlanEndpointNotAllowedError
 from assistant.domain.labels import page_place
@@ -46,11 +47,13 @@ class LLMAnswer(BaseModel):
     citations: list[LLMCitation]
 
 
-def _source_block(chunks: list[Chunk]) -> tuple[str, dict[str, Chunk]]:
+def _source_block(chunks: list[Chunk], ctx: AnswerContext) -> tuple[str, dict[str, Chunk]]:
     keyed = {f"S{i + 1}": c for i, c in enumerate(chunks)}
     parts = []
     for key, c in keyed.items():
-        place = page_place(c.page, c.section)
+        doc = ctx.lookup(c.doc_id) if c.kind == "plan" else None
+        # A .docx part number means nothing to anyone: the model sees the heading instead.
+        place = f"「{c.section}」" if doc is not None and not doc.paged else page_place(c.page, c.section)
         if c.kind == "plan":
             parts.append(f"【{key}】計画書 {c.source} {place}\n<plan_data>\n{c.text}\n</plan_data>")
         else:
@@ -92,8 +95,9 @@ def _assemble(obj: LLMAnswer, keyed: dict[str, Chunk], ctx: AnswerContext) -> An
         if chunk is None:
             continue
         citation = chunk_citation(chunk, c.quote)
-        if c.key not in good and verify_citation(citation, ctx.lookup(chunk.doc_id)):
-            good[c.key] = citation
+        doc = ctx.lookup(chunk.doc_id)
+        if c.key not in good and verify_citation(citation, doc):
+            good[c.key] = locate_answer(citation, doc)
     order: list[str] = []
     parts: list[AnswerPart] = []
     for sentence in (s.strip() for s in _SENT_SPLIT.split(obj.answer)):
@@ -160,7 +164,7 @@ def llm_answer(question: str, ctx: AnswerContext, history: list[Turn] | None = N
         if ctx.plan_ids:
             ensure_plan_allowed(ctx.settings)
         intent, chunks = _sources(question, ctx, history)
-        block, keyed = _source_block(chunks)
+        block, keyed = _source_block(chunks, ctx)
         obj, _errors = structured_call(
             ctx.settings,
             _messages("answer_system", question, block, ctx),
@@ -194,7 +198,7 @@ def stream_llm_answer(
         if ctx.plan_ids:
             ensure_plan_allowed(ctx.settings)
         intent, chunks = _sources(question, ctx, history)
-        block, keyed = _source_block(chunks)
+        block, keyed = _source_block(chunks, ctx)
         text = ""
         messages = _messages("answer_stream_system", question, block, ctx)
         for delta in stream_text(ctx.settings, messages, carries_plan=bool(ctx.plan_ids)):

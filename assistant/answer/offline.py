@@ -48,8 +48,10 @@ def offline_answer(
     intent = analyse(question, ctx.rubric, history)
     if ctx.plan_doc is not None:
         # 「海外売上比率の目標は何％ですか」 asks the plan for a value, not for a verdict on a criterion.
-        criteria = [] if intent.asks_value and not criteria_in_question(question, ctx) else (
-            _plan_criteria(question, intent, ctx)
+        criteria = (
+            []
+            if intent.asks_value and not criteria_in_question(question, ctx)
+            else (_plan_criteria(question, intent, ctx))
         )
         if criteria and (answer := criterion_answer(criteria, ctx, notice)) is not None:
             return answer.model_copy(update={"question": question, "topic": intent.topic})
@@ -116,7 +118,11 @@ def _declined(
 
 def _quote_parts(citations: list[Citation]) -> list[AnswerPart]:
     return [
-        AnswerPart(kind="quote", text=f"[{n + 1}] 「{c.quote}」（{where(c.source, c.page, c.section)}）", citation=n)
+        AnswerPart(
+            kind="quote",
+            text=f"[{n + 1}] 「{c.quote}」（{where(c.source, c.page, c.section, c.paragraph)}）",
+            citation=n,
+        )
         for n, c in enumerate(citations)
     ]
 
@@ -192,7 +198,9 @@ def _retrieved_answer(
     ranked = score_sentences(scoring, chunks, ctx)
     if named is None and ctx.plan_doc is None and (unknown := _unknown_nouns(question, ctx)):
         related = [c for c in (verified(r, ctx) for r in ranked[:1]) if c is not None]
-        return _declined(ctx, notice, question, intent, f"（「{unknown[0]}」についての記載はありません）", related)
+        return _declined(
+            ctx, notice, question, intent, f"（「{unknown[0]}」についての記載はありません）", related
+        )
     if named is not None:
         ranked = [r for r in ranked if r.chunk.section == named] or ranked
     elif not ranked or ranked[0].score < ctx.settings.abstain_threshold and not _comparing(intent, ctx):
@@ -215,9 +223,12 @@ def _retrieved_answer(
         return _declined(ctx, notice, question, intent)
     if (detail := _refusal(intent, " ".join(p.text for p in picked))) is not None:
         return _declined(ctx, notice, question, intent, detail, citations[:1])
-    guideline = [c for c in citations if c.page is None]
-    plan = [c for c in citations if c.page is not None]
-    return _finish(question, intent, notice, _lead(guideline, plan, len(guideline)), guideline + plan, bool(plan))
+    # A .docx plan's citations have no page but a paragraph.
+    guideline = [c for c in citations if c.page is None and c.paragraph is None]
+    plan = [c for c in citations if c.page is not None or c.paragraph is not None]
+    return _finish(
+        question, intent, notice, _lead(guideline, plan, len(guideline)), guideline + plan, bool(plan)
+    )
 
 
 def _comparing(intent: Intent, ctx: AnswerContext) -> bool:

@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 from assistant.assess.evidence import PlanEvidence
 from assistant.assess.judgement.base import CONFIDENCE_LABELS_JA
+from assistant.assess.locate import locate_answer
 from assistant.assess.offline import draft_item_offline
 from assistant.domain.labels import VERDICT_LABELS_JA, where
 from assistant.domain.models import Answer, AnswerPart, ChecklistItem, Citation, ParsedDocument
@@ -60,7 +61,8 @@ def criterion_answer(criteria: list[Criterion], ctx: AnswerContext, notice: str)
         if item.citations:
             parts.append(AnswerPart(kind="heading", text="【計画書の該当箇所】"))
         for pc in item.citations:
-            citations.append(Citation(source=ctx.plan_doc.source, page=pc.page, section=None, quote=pc.quote))
+            cite = Citation(source=ctx.plan_doc.source, page=pc.page, section=None, quote=pc.quote)
+            citations.append(locate_answer(cite, ctx.plan_doc))
             parts.append(_quote_part(citations, citations[-1]))
         parts.append(
             AnswerPart(
@@ -89,5 +91,7 @@ def _quote_part(citations: list[Citation], c: Citation) -> AnswerPart:
     """The quote as the answer text shows it: 「[n] 「…」（where）」, n counting from 1."""
     n = len(citations)
     return AnswerPart(
-        kind="quote", text=f"[{n}] 「{c.quote}」（{where(c.source, c.page, c.section)}）", citation=n - 1
+        kind="quote",
+        text=f"[{n}] 「{c.quote}」（{where(c.source, c.page, c.section, c.paragraph)}）",
+        citation=n - 1,
     )

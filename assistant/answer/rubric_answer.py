@@ -102,15 +102,15 @@ def rubric_answer(question: str, intent: Intent, ctx: AnswerContext, notice: str
     return _answered(entries, what, ctx, notice, question, topic)
 
 
-def _beyond_rubric(question: str, intent: Intent, criteria: list[Criterion], ctx: AnswerContext) -> list[Entry]:
+def _beyond_rubric(
+    question: str, intent: Intent, criteria: list[Criterion], ctx: AnswerContext
+) -> list[Entry]:
     """For a named plan type the rubric has no such criterion for (「戦略クラスターもKPIは求められる？」),
     the guideline passage of that type that speaks of the same thing, if there is one."""
     have = {c.plan_type for c in criteria}
-    terms = [
-        t
-        for key in intent.topic.items
-        for t in ctx.rubric.questions.items.get(key, [])
-    ] + [t for g in intent.topic.groups for t in ctx.rubric.questions.groups.get(g, [])]
+    terms = [t for key in intent.topic.items for t in ctx.rubric.questions.items.get(key, [])] + [
+        t for g in intent.topic.groups for t in ctx.rubric.questions.groups.get(g, [])
+    ]
     out: list[Entry] = []
     for t in intent.topic.plan_types:
         if t in have:
@@ -118,7 +118,9 @@ def _beyond_rubric(question: str, intent: Intent, criteria: list[Criterion], ctx
         query = f"{question} {ctx.rubric.type_label(t)}"
         ranked = [r for r in of_types(score_sentences(query, gather(query, ctx), ctx), [t], ctx)]
         for r in ranked[:5]:
-            if r.chunk.kind == "guideline" and any(nfkc(term).lower() in nfkc(r.text).lower() for term in terms):
+            if r.chunk.kind == "guideline" and any(
+                nfkc(term).lower() in nfkc(r.text).lower() for term in terms
+            ):
                 if (cite := verified(r, ctx)) is not None:
                     out.append((t, cite))
                 break
@@ -151,7 +153,9 @@ def _lead(entries: list[Entry], what: str, ctx: AnswerContext) -> str:
 def _source_parts(entries: list[Entry]) -> list[AnswerPart]:
     return [
         AnswerPart(
-            kind="quote", text=f"[{n + 1}] 「{cite.quote}」（{where(cite.source, cite.page, cite.section)}）", citation=n
+            kind="quote",
+            text=f"[{n + 1}] 「{cite.quote}」（{where(cite.source, cite.page, cite.section, cite.paragraph)}）",
+            citation=n,
         )
         for n, (_, cite) in enumerate(entries)
     ]

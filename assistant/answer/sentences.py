@@ -7,6 +7,7 @@ import re
 import numpy as np
 from pydantic import BaseModel
 
+from assistant.assess.locate import locate_answer
 from assistant.domain.chunks import Chunk
 from assistant.domain.models import Citation
 from assistant.search.lexical import get_tokenizer
@@ -78,6 +79,9 @@ def score_sentences(question: str, chunks: list[Chunk], ctx: AnswerContext) -> l
         if sections is not None and chunk.section == sections.front_matter:
             continue
         for sentence in chunk_sentences(chunk.text):
+            # A table row's tab-separated cells read with a full-width space between them
+            # (whitespace, so the quote still verifies).
+            sentence = sentence.replace("\t", "\u3000")
             if squash(sentence) not in seen:
                 seen.add(squash(sentence))
                 candidates.append((sentence, chunk))
@@ -114,8 +118,10 @@ def list_siblings(picked: list[ScoredSentence], ranked: list[ScoredSentence]) ->
 
 
 def verified(sentence: ScoredSentence, ctx: AnswerContext) -> Citation | None:
+    """The sentence as a verified citation, placed as it is shown (a .docx: heading and paragraph)."""
     citation = chunk_citation(sentence.chunk, sentence.text)
-    return citation if verify_citation(citation, ctx.lookup(sentence.chunk.doc_id)) else None
+    doc = ctx.lookup(sentence.chunk.doc_id)
+    return locate_answer(citation, doc) if verify_citation(citation, doc) else None
 
 
 def section_sentences(top: ScoredSentence, ranked: list[ScoredSentence]) -> list[ScoredSentence]:

@@ -1,7 +1,7 @@
-"""Finding the plan a request means: by PDF path, submission id or content-hash prefix.
+"""Finding the plan a request means: by file path (PDF or .docx), submission id or content-hash prefix.
 
 Every route goes through an access check first, and a saved submission keeps its own copy of the
-PDF so its pages can be shown after the upload is gone.
+file so its pages can be shown (and a .docx re-read) after the upload is gone.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from assistant.atomic import atomic_write
 from assistant.domain.errors import FileChangedError, NotFoundError
 from assistant.domain.models import ParsedDocument, User
+from assistant.ingest import PLAN_SUFFIXES, is_docx, parse_plan
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.files import content_hash, file_digest, read_input, source_name
-from assistant.ingest.pdf import parse_pdf
 from assistant.review.records import SubmissionSummary
 
 from . import access
@@ -38,7 +38,8 @@ class PlanLibrary:
         that name: a copy cut short by a kill, or damaged since, is written again, atomically, from
         the upload read through the same checks as any input.
         """
-        target = self.settings.data_dir / "plans" / f"{digest}.pdf"
+        # The copy keeps the kind of file it is: a kept .docx is re-read as a .docx.
+        target = self.settings.data_dir / "plans" / f"{digest}{'.docx' if is_docx(path) else '.pdf'}"
         if file_digest(target) == digest:
             return target
         data = read_input(path, max_bytes=self.settings.max_file_bytes)
@@ -51,7 +52,7 @@ class PlanLibrary:
         self, path: Path, *, prefecture: str | None = None, source: str | None = None
     ) -> ParsedDocument:
         """``source`` names a kept copy (stored under its hash) by the file name it was submitted as."""
-        doc = parse_pdf(path, kind="plan", settings=self.settings)
+        doc = parse_plan(path, settings=self.settings)
         if source:
             doc = doc.model_copy(update={"source": source})
         self.ra.index_document(doc, chunk_document(doc, self.settings, prefecture=prefecture))
@@ -59,7 +60,7 @@ class PlanLibrary:
 
     def resolve(self, ref: str, user: User) -> ParsedDocument:
         path = Path(ref)
-        if path.suffix.lower() == ".pdf":
+        if path.suffix.lower() in PLAN_SUFFIXES or is_docx(path):
             access.require_reviewer_for_path(user)
             if not path.exists():
                 raise NotFoundError(f"ファイルが見つかりません / no such file: {ref}")
@@ -75,7 +76,8 @@ class PlanLibrary:
         doc = self.ra.lookup(summary.content_hash)
         if doc is None or not self.ra.index.has_document(summary.content_hash):
             if not summary.pdf_path or not Path(summary.pdf_path).exists():
-                raise NotFoundError(f"提出物 {summary.id} のPDFが見つかりません / PDF missing")
+                kind = "Word文書" if is_docx(Path(summary.pdf_path or "")) else "PDF"
+                raise NotFoundError(f"提出物 {summary.id} の{kind}が見つかりません / {kind} missing")
             doc = self.index_plan(
                 Path(summary.pdf_path), prefecture=summary.prefecture, source=summary.file_name
             )

@@ -20,6 +20,8 @@ from assistant.text.injection import find_injections, notice_for
 
 from .evidence import PlanEvidence
 from .llm_drafter import draft_llm
+from .locate import injection_place, locate_assessment
+from .ocr_quotes import mark_ocr_readings
 from .offline import draft_item_offline
 from .plan_type import detect_plan_type
 
@@ -48,7 +50,7 @@ def assess_document(
                 )
             )
     injections = find_injections(doc)
-    notices.extend(notice_for(f) for f in injections)
+    notices.extend(notice_for(f, place=injection_place(doc, f.page, f.start)) for f in injections)
     plan = PlanEvidence.build(doc, settings, embeddings, injections)
     criteria = rubric.for_type(plan_type)
     backend_label = "offline"
@@ -66,11 +68,16 @@ def assess_document(
             items = [draft_item_offline(c, plan) for c in criteria]
     else:
         items = [draft_item_offline(c, plan) for c in criteria]
-    return Assessment(
-        plan=doc.source,
-        plan_type=plan_type,
-        backend=backend_label,
-        warnings=messages(notices),
-        notices=notices,
-        items=items,
+    items = mark_ocr_readings(items, doc, settings)
+    # The drafter worked on part ordinals; a .docx's citations leave it as headings and paragraphs.
+    return locate_assessment(
+        Assessment(
+            plan=doc.source,
+            plan_type=plan_type,
+            backend=backend_label,
+            warnings=messages(notices),
+            notices=notices,
+            items=items,
+        ),
+        doc,
     )

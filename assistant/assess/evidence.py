@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import takewhile
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assistant.domain.chunks import Chunk
 from assistant.domain.models import ParsedDocument, PlanCitation
@@ -23,7 +24,14 @@ from assistant.settings import Settings
 from assistant.text.cues import find_cues, is_non_commitment
 from assistant.text.grounding import chunk_sentences, clean_quote, quote_on_page
 from assistant.text.injection import InjectionFinding, is_injection, strip_injections
-from assistant.text.normalize import nfkc, sentence_spans, squash
+from assistant.text.normalize import (
+    CELL_SEP,
+    is_table_header,
+    match_form,
+    sentence_spans,
+    squash,
+    table_cells,
+)
 
 #: Cosine similarity to the criterion above which a sentence with one shared keyword counts as
 #: being about the criterion (two shared keywords always do).
@@ -35,12 +43,67 @@ _HEADING_NUMBER = re.compile(
 
 
 def is_heading(line: str) -> bool:
-    """Short lines with no sentence end, no label/value colon and no figures are headings."""
-    text = line.strip()
-    if not text or len(text) > 25 or text.endswith(("。", "．")) or re.search(r"[：:]", text[1:]):
+    """Short lines with no sentence end, no label/value colon and no figures are headings.
+
+    Read in :func:`~assistant.text.normalize.match_form`, so an office export's 「第 3 章推進体制」
+    is numbered like 「第3章推進体制」. A table row is never a heading, however short.
+    """
+    if CELL_SEP in line:
+        return False
+    text = match_form(line).strip()
+    if not text or len(text) > 25 or line.rstrip().endswith(("。", "．")) or re.search(r"[：:]", text[1:]):
         return False
     body = _HEADING_NUMBER.sub("", text)
     return bool(body) and not re.search(r"[0-9０-９]", body)
+
+
+def display(sentence: str) -> str:
+    """A table row reads with full-width spaces between its cells (whitespace, so it still verifies)."""
+    return sentence.replace(CELL_SEP, "\u3000")
+
+
+@dataclass
+class PageOutline:
+    """What each place on a page sits under: its heading and, inside a table, the column labels.
+
+    ``contexts`` are (offset, context) in page order; ``headers`` are the spans of table header rows,
+    which label the rows below them and are not evidence themselves.
+    """
+
+    contexts: list[tuple[int, str]]
+    headers: list[tuple[int, int]]
+
+    @classmethod
+    def read(cls, text: str) -> PageOutline:
+        contexts: list[tuple[int, str]] = []
+        headers: list[tuple[int, int]] = []
+        heading = ""
+        offset = 0
+        lines = text.split("\n")
+        rows = [table_cells(line) for line in lines]
+        labelled = False
+        for k, (line, cells) in enumerate(zip(lines, rows, strict=True)):
+            if cells and not (k and rows[k - 1]):
+                table = list(takewhile(bool, rows[k:]))
+                labelled = is_table_header(table)
+                if labelled:
+                    headers.append((offset, offset + len(line)))
+                    contexts.append((offset, f"{heading} {' '.join(cells)}".strip()))
+            elif not cells and labelled:
+                contexts.append((offset - 1, heading))  # the table ended: back to the section heading
+                labelled = False
+            if is_heading(line):
+                heading = line.strip()
+                contexts.append((offset, heading))
+            offset += len(line) + 1
+        return cls(contexts=contexts, headers=headers)
+
+    def context_at(self, at: int, *, inclusive: bool) -> str:
+        before = [c for off, c in self.contexts if (off <= at if inclusive else off < at)]
+        return before[-1] if before else ""
+
+    def is_header(self, at: int) -> bool:
+        return any(start <= at < end for start, end in self.headers)
 
 
 class PlanSentence(BaseModel):
@@ -50,6 +113,7 @@ class PlanSentence(BaseModel):
     text: str
     context: str = ""
     ocr: bool = False
+    cells: list[str] = Field(default_factory=list, description="A table row's cells; [] for prose")
 
 
 class Evidence(BaseModel):
@@ -73,7 +137,7 @@ class PlanEvidence:
     embeddings: Embeddings
     injections: list[InjectionFinding]
     _vec_cache: dict[str, np.ndarray] = field(default_factory=dict)
-    _headings: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    _outlines: dict[int, PageOutline] = field(default_factory=dict)
     _sentences: list[PlanSentence] | None = None
 
     @classmethod
@@ -118,18 +182,16 @@ class PlanEvidence:
                 scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + 1.0 / (rank + 1)
         return [chunks[k] for k, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
 
-    def headings(self, page: int) -> list[tuple[int, str]]:
-        """(offset, text) of heading-like lines on a page, which give list rows their topic."""
-        if page not in self._headings:
+    def outline(self, page: int) -> PageOutline:
+        """The page's headings and table labels, which give list and table rows their topic."""
+        if page not in self._outlines:
             text = next((p.text for p in self.sanitised.pages if p.page == page), "")
-            found = []
-            offset = 0
-            for line in text.split("\n"):
-                if is_heading(line):
-                    found.append((offset, line.strip()))
-                offset += len(line) + 1
-            self._headings[page] = found
-        return self._headings[page]
+            self._outlines[page] = PageOutline.read(text)
+        return self._outlines[page]
+
+    def headings(self, page: int) -> list[tuple[int, str]]:
+        """(offset, context) of the places on a page where the topic changes."""
+        return self.outline(page).contexts
 
     def sentences(self) -> list[PlanSentence]:
         """Every sentence and table row of the plan, in page order, headings excluded.
@@ -143,23 +205,28 @@ class PlanEvidence:
             for page in self.sanitised.pages:
                 if page.page is None:
                     continue
-                headings = self.headings(page.page)
+                outline = self.outline(page.page)
                 for start, end in sentence_spans(page.text):
                     text = clean_quote(page.text[start:end])
-                    if len(text) < 4 or is_heading(text):
+                    if len(text) < 4 or is_heading(text) or outline.is_header(start):
                         continue
-                    before = [h for off, h in headings if off <= start]
                     out.append(
-                        PlanSentence(page=page.page, text=text, context=before[-1] if before else "", ocr=page.ocr)
+                        PlanSentence(
+                            page=page.page,
+                            text=display(text),
+                            context=outline.context_at(start, inclusive=True),
+                            ocr=page.ocr,
+                            cells=table_cells(text),
+                        )
                     )
             self._sentences = out
         return self._sentences
 
+    def _offset(self, chunk: Chunk, sentence: str) -> int:
+        return chunk.start + max(chunk.text.find(sentence), 0)
+
     def context_of(self, chunk: Chunk, sentence: str) -> str:
-        page = chunk.page or 0
-        at = chunk.start + max(chunk.text.find(sentence), 0)
-        before = [h for off, h in self.headings(page) if off < at]
-        return before[-1] if before else ""
+        return self.outline(chunk.page or 0).context_at(self._offset(chunk, sentence), inclusive=False)
 
     def evidence_for(self, criterion: Criterion) -> list[Evidence]:
         """Sentences about the criterion: a topic keyword in the sentence or its heading, and close
@@ -173,15 +240,17 @@ class PlanEvidence:
                 if key in seen or is_heading(sentence) or is_injection(sentence):
                     continue
                 seen.add(key)
-                candidates.append((chunk, sentence, self.context_of(chunk, sentence)))
+                if self.outline(chunk.page or 0).is_header(self._offset(chunk, sentence)):
+                    continue
+                candidates.append((chunk, display(sentence), self.context_of(chunk, sentence)))
         if not candidates:
             return []
         target = self.vectors([criterion.text + " " + " ".join(criterion.queries)])[0]
         sims = self.vectors([f"{ctx} {s}".strip() for _, s, ctx in candidates]) @ target
-        keywords = [nfkc(k) for k in criterion.keywords]
+        keywords = [match_form(k) for k in criterion.keywords]
         out = []
         for (chunk, sentence, ctx), sim in zip(candidates, sims, strict=True):
-            norm = nfkc(ctx + " " + sentence)
+            norm = match_form(ctx + " " + sentence)
             hits = [k for k in keywords if k in norm]
             cues = find_cues(sentence, ctx)
             if not hits or (len(hits) < 2 and sim < DENSE_RELEVANT and not cues & set(criterion.cues)):

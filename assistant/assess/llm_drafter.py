@@ -48,6 +48,14 @@ class LLMChecklist(BaseModel):
     items: list[LLMItem]
 
 
+def _place(plan: PlanEvidence, page: int | None) -> str:
+    """A passage's place as the model should name it: a page, or a .docx heading (its part number
+    means nothing to anyone)."""
+    if plan.original.paged or page is None or not 1 <= page <= len(plan.original.pages):
+        return f"{page}頁"
+    return f"「{plan.original.pages[page - 1].section}」"
+
+
 def _llm_prompt(
     criteria: list[Criterion], plan: PlanEvidence, settings: Settings, offline: dict[str, ChecklistItem]
 ) -> tuple[list[BaseMessage], dict[str, Chunk], dict[str, set[str]]]:
@@ -70,7 +78,7 @@ def _llm_prompt(
             n_findings += 1
             key = f"F{n_findings}"
             finding_keys[c.id].add(key)
-            where = f"（{f.page}頁「{f.quote}」）" if f.page and f.quote else ""
+            where = f"（{_place(plan, f.page)}「{f.quote}」）" if f.page and f.quote else ""
             lines.append(f"所見【{key}】［{KIND_LABELS_JA[f.kind]}］{f.text}{where}")
         for chunk in plan.chunks_for(c)[:4]:
             key = next((k for k, v in keyed.items() if v.id == chunk.id), None)
@@ -80,7 +88,7 @@ def _llm_prompt(
             lines.append(f"候補根拠：【{key}】")
         blocks.append("\n".join(lines))
     evidence = "\n\n".join(
-        f"【{k}】{v.page}頁\n<plan_data>\n{v.text}\n</plan_data>" for k, v in keyed.items()
+        f"【{k}】{_place(plan, v.page)}\n<plan_data>\n{v.text}\n</plan_data>" for k, v in keyed.items()
     )
     system = load_prompt(settings, "assess_system")
     user = load_prompt(
@@ -196,7 +204,9 @@ def _accept_llm_item(
             rationale=rationale,
             citations=cites[:MAX_CITATIONS] or (offline.citations if agrees else []),
             findings=offline.findings,
-            confidence=offline.confidence if agrees else ("medium" if verdict in _RANK and item.findings else None),
+            confidence=offline.confidence
+            if agrees
+            else ("medium" if verdict in _RANK and item.findings else None),
         )
     )
 
@@ -219,7 +229,9 @@ def draft_llm(
             fallback = offline[c.id]
             items.append(
                 fallback.model_copy(
-                    update={"rationale": "（LLMの出力に含まれなかったためオフライン下書き）" + fallback.rationale}
+                    update={
+                        "rationale": "（LLMの出力に含まれなかったためオフライン下書き）" + fallback.rationale
+                    }
                 )
             )
     return items

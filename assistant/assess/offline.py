@@ -144,7 +144,11 @@ def _draft_judgement(criterion: Criterion, plan: PlanEvidence) -> ChecklistItem:
         if not cites and not judgement.findings:
             verdict = Verdict.not_addressed
     ocr_pages = {p.page for p in plan.original.pages if p.ocr}
-    note = "（OCRで読み取った頁を含むため、引用の確認をお願いします）" if {c.page for c in cites} & ocr_pages else ""
+    note = (
+        "（OCRで読み取った頁を含むため、引用の確認をお願いします）"
+        if {c.page for c in cites} & ocr_pages
+        else ""
+    )
     return enforce_evidence(
         ChecklistItem(
             criterion_id=criterion.id,
@@ -152,7 +156,9 @@ def _draft_judgement(criterion: Criterion, plan: PlanEvidence) -> ChecklistItem:
             rationale=rationale(criterion, judgement.model_copy(update={"verdict": verdict})) + note,
             citations=cites[:MAX_CITATIONS],
             findings=judgement.findings,
-            confidence=judgement.confidence if verdict not in (Verdict.needs_review, Verdict.not_addressed) else None,
+            confidence=judgement.confidence
+            if verdict not in (Verdict.needs_review, Verdict.not_addressed)
+            else None,
         )
     )
 

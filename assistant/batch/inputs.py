@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.domain.errors import IngestError, UnreadableFileError
+from assistant.ingest import PLAN_SUFFIXES
 from assistant.ingest.files import content_hash, source_name
 
 
@@ -20,7 +21,8 @@ class Input:
 
 
 def discover_inputs(inputs: Sequence[Path]) -> list[Input]:
-    """Folders are searched recursively for ``*.pdf`` (any case); a path named explicitly is always taken.
+    """Folders are searched recursively for ``*.pdf`` and ``*.docx`` (any case); a path named explicitly
+    is always taken.
 
     Taking explicit paths whatever they are means a mis-named upload gets a ``not_pdf`` row, and a
     missing path or a FIFO its own error row, instead of silently vanishing from the batch. The same
@@ -39,8 +41,8 @@ def discover_inputs(inputs: Sequence[Path]) -> list[Input]:
 
 
 def _walk(root: Path) -> list[Input]:
-    """Every entry named ``*.pdf`` below ``root`` that is not a folder, and every folder that cannot be
-    listed, sorted by path.
+    """Every entry named ``*.pdf`` or ``*.docx`` below ``root`` that is not a folder, and every folder
+    that cannot be listed, sorted by path.
 
     Entries are taken whatever they are (links, FIFOs, devices), for the read check to name each one;
     links to folders are not followed, so a link cannot send the walk round in a loop.
@@ -63,7 +65,7 @@ def _walk(root: Path) -> list[Input]:
             path = folder / name
             if is_folder:
                 folders.append(path)
-            elif name.lower().endswith(".pdf"):
+            elif name.lower().endswith(PLAN_SUFFIXES):
                 found.append(Input(path=path, label=path.as_posix()))
     return sorted(found, key=lambda item: item.path)
 

@@ -225,3 +225,56 @@ class FileChangedError(IngestError):
     message_ja = (
         "保存中にファイルが変更されました。もう一度保存してください / the file changed while being saved"
     )
+
+
+# --- Word documents (.docx): refused before python-docx parses them, each with its own message -------
+
+
+class NotDocxError(IngestError):
+    """Not a ZIP package at all, or a ZIP without a Word document in it (an Excel file, a renamed PDF)."""
+
+    code = "not_docx"
+    message_ja = "Word文書（.docx）ではありません / not a Word (.docx) file"
+
+
+class LegacyDocError(IngestError):
+    """An old binary Word file (.doc, an OLE2 compound file) carrying a .docx name."""
+
+    code = "legacy_doc"
+    message_ja = (
+        "旧形式のWord文書（.doc）です。Wordで .docx 形式またはPDFで保存し直して提出してください"
+        " / old binary Word (.doc) file; save it as .docx or PDF"
+    )
+
+
+class EncryptedDocxError(IngestError):
+    """Word stores a password-protected .docx as an OLE2 file holding an ``EncryptedPackage`` stream."""
+
+    code = "encrypted"
+    message_ja = "パスワードで保護されたWord文書です。保護を解除して再提出してください / password-protected Word document"
+
+
+class CorruptDocxError(IngestError):
+    code = "corrupt"
+    message_ja = "Word文書が破損しているか途中で切れています / corrupt or truncated Word document"
+
+
+class DocxMissingPartError(IngestError):
+    """The package names its main document part (``word/document.xml``) but does not contain it."""
+
+    code = "missing_part"
+    message_ja = "Word文書に本文（word/document.xml）がありません / no word/document.xml in the package"
+
+
+class DocxTooLargeError(ContentTooLargeError):
+    """The ZIP declares more uncompressed bytes (or more parts) than any real plan has: a ZIP bomb, or close."""
+
+    message_ja = (
+        "Word文書の展開後のサイズまたは部品数が上限を超えています（圧縮爆弾の可能性。安全のため読み込みを中止しました）"
+        " / .docx over the safety budget (uncompressed size or number of parts)"
+    )
+
+
+class DocxNoTextError(IngestError):
+    code = "no_text"
+    message_ja = "Word文書に本文のテキストがありません / the Word document has no text"

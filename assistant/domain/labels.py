@@ -6,6 +6,8 @@ status reads the same everywhere a reviewer meets it.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from .models import User, Verdict
 
 VERDICT_LABELS_JA: dict[Verdict, str] = {
@@ -42,11 +44,35 @@ def verdict_ja(verdict: Verdict | None, missing: str = "") -> str:
     return VERDICT_LABELS_JA[verdict] if verdict else missing
 
 
-def where(source: str, page: int | None, section: str | None) -> str:
-    """「file.pdf 3頁」 for a page, 「guideline.md「section」」 for a section of a text source."""
-    return f"{source} {page}頁" if page is not None else f"{source}「{section or ''}」"
+def where(source: str, page: int | None, section: str | None, paragraph: int | None = None) -> str:
+    """「file.pdf 3頁」 for a page, 「guideline.md「section」」 for a section of a text source, and
+    「plan.docx「第2章 推進体制」第14段落」 for a .docx paragraph (a .docx has no pages)."""
+    if paragraph is None and page is not None:
+        return f"{source} {page}頁"
+    return f"{source}{page_place(None, section, paragraph)}"
 
 
-def page_place(page: int | None, section: str | None) -> str:
-    """The place alone, for lists where the document is already named."""
+def page_place(page: int | None, section: str | None, paragraph: int | None = None) -> str:
+    """The place alone, for lists where the document is already named: 「3頁」, 「「section」」 or
+    「「section」第14段落」. A paragraph wins over a page: a .docx citation never has both."""
+    if paragraph is not None:
+        return f"「{section or ''}」第{paragraph}段落"
     return f"{page}頁" if page is not None else f"「{section or ''}」"
+
+
+class Located(Protocol):
+    """Anything that cites a place in a document: a plan citation, a finding, an answer citation."""
+
+    @property
+    def page(self) -> int | None: ...
+
+    @property
+    def section(self) -> str | None: ...
+
+    @property
+    def paragraph(self) -> int | None: ...
+
+
+def citation_place(cited: Located) -> str:
+    """「3頁」 or 「「section」第14段落」 for a citation or finding, whichever kind of document it is from."""
+    return page_place(cited.page, cited.section, cited.paragraph)

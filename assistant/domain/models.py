@@ -8,9 +8,9 @@ names here are part of the public interface: change them only with the contract.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from .notices import Notice
 
@@ -31,9 +31,39 @@ PlanType = Literal["A", "B", "C"]
 DocKind = Literal["guideline", "plan"]
 
 
+#: Citation fields that are left out of JSON while unset, so a PDF's text citations serialise as they
+#: always have and only a .docx location or an OCR reading adds keys.
+_OPTIONAL_LOCATION = ("section", "paragraph", "confidence")
+
+
+def _drop_unset(
+    data: dict[str, Any], default_reading: tuple[str, str], optional: tuple[str, ...] = _OPTIONAL_LOCATION
+) -> dict[str, Any]:
+    drop = {k for k in optional if data.get(k) is None}
+    key, value = default_reading
+    if data.get(key) == value:
+        drop.add(key)
+    if not data.get("low_confidence"):
+        drop.add("low_confidence")
+    return {k: v for k, v in data.items() if k not in drop}
+
+
 class PlanCitation(BaseModel):
-    page: int = Field(ge=1, description="1-based physical page of the plan PDF")
-    quote: str = Field(description="Verbatim text from that page")
+    page: int | None = Field(ge=1, description="1-based physical page of the plan PDF; null for a .docx")
+    quote: str = Field(description="Verbatim text from that page (or .docx paragraph)")
+    section: str | None = Field(default=None, description=".docx: the heading the paragraph is under")
+    paragraph: int | None = Field(default=None, ge=1, description=".docx: 1-based paragraph number")
+    source: Literal["text", "ocr"] = Field(default="text", description="'ocr' when read from a scanned page")
+    confidence: float | None = Field(
+        default=None, ge=0, le=1, description="OCR: the lowest word confidence in the quote (0-1)"
+    )
+    low_confidence: bool = Field(
+        default=False, description="OCR: a word (a number above all) was read too unsurely to trust the quote"
+    )
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _drop_unset(handler(self), ("source", "text"))
 
 
 FindingKind = Literal["evidence", "risk", "mitigation", "gap"]
@@ -52,6 +82,17 @@ class Finding(BaseModel):
     text: str = Field(description="What was found, in Japanese, with its figures")
     page: int | None = Field(default=None, ge=1)
     quote: str | None = None
+    section: str | None = Field(default=None, description=".docx: the heading the quote is under")
+    paragraph: int | None = Field(default=None, ge=1, description=".docx: 1-based paragraph number")
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A PDF's findings serialise as they always have: the .docx location keys only when set."""
+        data = handler(self)
+        for key in ("section", "paragraph"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class ChecklistItem(BaseModel):
@@ -80,9 +121,19 @@ class Assessment(BaseModel):
 
 class Citation(BaseModel):
     source: str = Field(description="File name of the cited document")
-    page: int | None = Field(default=None, description="1-based PDF page; null for Markdown sources")
+    page: int | None = Field(
+        default=None, description="1-based PDF page; null for Markdown and .docx sources"
+    )
     section: str | None = None
     quote: str
+    paragraph: int | None = Field(default=None, ge=1, description=".docx: 1-based paragraph number")
+    reading: Literal["text", "ocr"] = Field(default="text", description="'ocr' when read from a scanned page")
+    confidence: float | None = Field(default=None, ge=0, le=1, description="OCR: lowest word confidence")
+    low_confidence: bool = Field(default=False, description="OCR: read too unsurely to trust the quote")
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _drop_unset(handler(self), ("reading", "text"), ("paragraph", "confidence"))
 
 
 class AnswerPart(BaseModel):
@@ -145,6 +196,9 @@ class PageText(BaseModel):
     text: str = Field(description="Wrapped lines joined the Japanese way; what chunks are cut from")
     ocr: bool = False
     status: Literal["ok", "no_text", "garbled", "ocr"] = "ok"
+    ocr_confidence: list[int] | None = Field(
+        default=None, description="OCR pages: per character of ``raw``, the confidence (0-100) of its reading"
+    )
 
 
 class ParsedDocument(BaseModel):
@@ -155,6 +209,11 @@ class ParsedDocument(BaseModel):
     title: str = ""
     pages: list[PageText]
     notices: list[Notice] = Field(default_factory=list, description="Per-page problems (OCR, no text …)")
+    paged: bool = Field(
+        default=True,
+        description="False for a .docx: its pages are heading sections numbered internally, and what is "
+        "shown outside names the heading and paragraph instead of a page",
+    )
 
 
 class User(BaseModel):

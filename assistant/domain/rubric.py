@@ -100,7 +100,9 @@ class Rubric(BaseModel):
     version: int
     source: str
     plan_types: dict[PlanType, PlanTypeInfo]
-    families: dict[str, list[PlanType]] = Field(default_factory=dict, description="name → the types it covers")
+    families: dict[str, list[PlanType]] = Field(
+        default_factory=dict, description="name → the types it covers"
+    )
     questions: QuestionTerms = Field(default_factory=QuestionTerms)
     criteria: list[Criterion]
 

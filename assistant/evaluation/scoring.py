@@ -7,18 +7,23 @@
 - false meets: a drafted ``meets`` where the label says ``does_not_meet`` or ``not_addressed`` — the
   worst error, reported on all items;
 - evidence recall: labelled evidence pages that the draft cites; citation validity: cited quotes
-  that occur on their page (a property of the product that must stay 1.0).
+  that occur on their page, or for a .docx in their paragraph (a property of the product that must
+  stay 1.0).
+
+A .docx has no pages, so its citations (heading and paragraph) are compared with the labelled pages
+through ``page_of``, which the caller derives from how the document was made from the labelled pages.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 from pydantic import BaseModel, Field
 
-from assistant.domain.models import Assessment, ParsedDocument, Verdict
+from assistant.domain.models import Assessment, ParsedDocument, PlanCitation, Verdict
 from assistant.domain.rubric import Rubric
-from assistant.text.grounding import quote_on_page
+from assistant.text.grounding import verify_plan_citation
 
 from .labelled import LabelledPlan
 
@@ -75,8 +80,15 @@ class PlanScore(BaseModel):
 
 
 def score_plan(
-    plan: LabelledPlan, result: Assessment, doc: ParsedDocument, rubric: Rubric, seconds: float
+    plan: LabelledPlan,
+    result: Assessment,
+    doc: ParsedDocument,
+    rubric: Rubric,
+    seconds: float,
+    page_of: Callable[[PlanCitation], int | None] | None = None,
 ) -> PlanScore:
+    """``page_of`` maps a citation to the labelled page it stands for; by default its own page."""
+    labelled_page = page_of or (lambda c: c.page)
     total = Tally(plans=1, seconds=seconds)
     groups: dict[str, Tally] = defaultdict(Tally)
     confusion: Counter[str] = Counter()
@@ -93,11 +105,11 @@ def score_plan(
             if gold.clear:
                 t.judgement_clear = 1
                 t.judgement_agree = t.exact
-        cited = {c.page for c in item.citations}
+        cited = {labelled_page(c) for c in item.citations}
         t.gold_pages = len(gold.pages)
         t.found_pages = len(set(gold.pages) & cited)
         t.cites = len(item.citations)
-        t.valid = sum(quote_on_page(doc, c.page, None, c.quote) for c in item.citations)
+        t.valid = sum(verify_plan_citation(c, doc) for c in item.citations)
         total.add(t)
         groups[criterion.group].add(t)
         confusion[f"{gold.verdict.value}→{item.verdict.value}"] += 1

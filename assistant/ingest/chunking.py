@@ -12,7 +12,12 @@ from assistant.settings import Settings
 
 
 def make_splitter(settings: Settings) -> RecursiveCharacterTextSplitter:
-    """Sentence-respecting splitter: paragraphs, lines, then 。 and other sentence ends."""
+    """Sentence-respecting splitter: paragraphs, lines, then 。 and other sentence ends.
+
+    A PDF page's text sets each table off with blank lines and keeps each row on one line
+    (:mod:`assistant.ingest.reading`), so a table that fits in a chunk is kept whole with its
+    column labels, and a longer one is split between rows.
+    """
     return RecursiveCharacterTextSplitter(
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,

@@ -114,8 +114,22 @@ def _pad(box: Box, size: tuple[int, int]) -> Box:
     )
 
 
-def render_page_with_highlight(pdf_path: Path, page: int, quote: str, *, scale: float = 1.5) -> PageHighlight:
-    """Render a 1-based page and mark the quote; ``found`` is False when the text layer lacks it."""
+def has_page_images(path: Path) -> bool:
+    """A Word document (.docx) has no pages to show: its citations name a heading and paragraph."""
+    return Path(path).suffix.lower() not in (".docx", ".doc")
+
+
+def render_page_with_highlight(
+    pdf_path: Path, page: int | None, quote: str, *, scale: float = 1.5
+) -> PageHighlight | None:
+    """Render a 1-based page and mark the quote; ``found`` is False when the text layer lacks it.
+
+    ``None`` when there is no page to render: a .docx submission, or a citation without a page (a
+    .docx paragraph). Callers show the quote and its place (:func:`~assistant.domain.labels.where`)
+    instead of an image.
+    """
+    if page is None or not has_page_images(pdf_path):
+        return None
     with PDFIUM_LOCK:
         pdf = pdfium.PdfDocument(str(pdf_path))
         try:

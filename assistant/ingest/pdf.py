@@ -1,5 +1,9 @@
 """Plan PDFs: every page extracted, pages without a text layer OCR'd when tesseract is installed.
 
+pypdf's extraction is each page's ``raw`` text, which quotes are verified against; the text chunks and
+evidence read is rebuilt from the page layout without headers, footers and page numbers
+(:mod:`assistant.ingest.layout_text`).
+
 Plans come from outside, so a file may be hostile: reference loops, cyclic page trees, nesting
 thousands deep, or content that inflates a thousandfold. pypdf has safety limits for all of these;
 parsing runs under tighter ones taken from the settings, and every way pypdf or PDFium can fail
@@ -38,7 +42,9 @@ from assistant.settings import Settings
 from assistant.text.normalize import clean_extracted, garbled_ratio, join_wrapped_lines
 
 from .files import content_hash, read_input, source_name
-from .ocr import ocr_available, ocr_page
+from .layout_text import read_page_texts
+from .ocr import ocr_available
+from .scanned import read_scanned
 
 GARBLED_THRESHOLD = 0.3
 
@@ -218,41 +224,6 @@ def _page_text(page: PageObject, number: int, budget: _Budget, source: str) -> t
         _release(streams)
 
 
-def _ocr_pixels(page: PageObject, settings: Settings) -> float:
-    box = page.cropbox
-    scale = settings.ocr_dpi / 72
-    return abs(float(box.width) * scale) * abs(float(box.height) * scale)
-
-
-def _ocr(data: bytes, page: PageObject, index: int, settings: Settings) -> tuple[str, Notice]:
-    """OCR one page; a page too large to render, or one PDFium or tesseract fails on, gets a notice."""
-    number = index + 1
-    try:
-        pixels = _ocr_pixels(page, settings)
-    except _BROKEN:
-        pixels = 0.0
-    if pixels > settings.max_ocr_pixels:
-        return "", Notice(
-            kind="other",
-            page=number,
-            message=f"{number}頁: ページが大きすぎるためOCRを省略しました（{pixels / 1e6:,.0f}百万画素） / "
-            "page too large to OCR; skipped",
-        )
-    try:
-        raw = ocr_page(data, index, settings)
-    except (RuntimeError, OSError, ValueError) as exc:
-        return "", Notice(
-            kind="other",
-            page=number,
-            message=f"{number}頁: OCRに失敗しました / OCR failed ({_detail(exc)})",
-        )
-    return raw, Notice(
-        kind="ocr",
-        page=number,
-        message=f"{number}頁: テキスト層がないためOCRで読み取りました（引用の信頼度は低めです）",
-    )
-
-
 def parse_pdf(path: Path, *, kind: DocKind, settings: Settings, data: bytes | None = None) -> ParsedDocument:
     """Raises a typed :class:`~assistant.domain.errors.IngestError` when nothing usable can be read;
     pages that fail individually become notices, so one scanned annex does not reject a whole plan.
@@ -279,6 +250,7 @@ def _parse(path: Path, data: bytes, source: str, kind: DocKind, settings: Settin
     budget = _Budget(settings.max_page_stream_bytes, settings.max_file_stream_bytes)
     pages: list[PageText] = []
     notices: list[Notice] = []
+    scanned: dict[int, PageObject] = {}
     for i, page in _pages(reader, n_pages, source):
         try:
             raw, notice = _page_text(page, i + 1, budget, source)
@@ -289,7 +261,6 @@ def _parse(path: Path, data: bytes, source: str, kind: DocKind, settings: Settin
         except _BROKEN as exc:
             raise CorruptPdfError(source, f"page {i + 1}: {exc}") from exc
         status = "ok"
-        ocr = False
         if notice is not None:
             status = "no_text"
             notices.append(notice)
@@ -305,10 +276,8 @@ def _parse(path: Path, data: bytes, source: str, kind: DocKind, settings: Settin
             raw = ""
         elif not raw.strip():
             if use_ocr:
-                raw, notice = _ocr(data, page, i, settings)
-                ocr = notice.kind == "ocr"
-                status = "ocr" if raw.strip() else "no_text"
-                notices.append(notice)
+                scanned[i] = page
+                status = "no_text"
             else:
                 status = "no_text"
                 notices.append(
@@ -324,10 +293,12 @@ def _parse(path: Path, data: bytes, source: str, kind: DocKind, settings: Settin
                 label=labels[i] if i < len(labels) else None,
                 raw=raw,
                 text=join_wrapped_lines(raw),
-                ocr=ocr,
                 status=status,
             )
         )
+    if scanned:
+        notices = sorted([*notices, *read_scanned(data, scanned, pages, settings)], key=lambda n: n.page or 0)
+    _read_layout(data, pages)
     if not pages:
         raise EmptyFileError(source, "0 pages")
     if not any(p.text.strip() for p in pages):
@@ -341,6 +312,14 @@ def _parse(path: Path, data: bytes, source: str, kind: DocKind, settings: Settin
         pages=pages,
         notices=notices,
     )
+
+
+def _read_layout(data: bytes, pages: list[PageText]) -> None:
+    """Replace the text of every page with a text layer by its layout reading (OCR'd pages keep theirs)."""
+    texts = read_page_texts(data, [p.raw if p.status == "ok" else "" for p in pages])
+    for page, text in zip(pages, texts, strict=True):
+        if page.status == "ok":
+            page.text = text
 
 
 def _pages(reader: PdfReader, n_pages: int, source: str) -> Iterator[tuple[int, PageObject]]:

@@ -20,6 +20,7 @@ from assistant.domain.models import Assessment, ChecklistItem, Verdict
 from assistant.domain.rubric import Rubric
 
 from .cells import HEADER_FILL, csv_bytes, put
+from .common import cited_places
 from .grid import build_grid
 
 FILES_HEADER = ("file", "status", "plan_type", "error", "items", "seconds")
@@ -30,7 +31,8 @@ STATUS_JA = {"ok": "完了", "skipped": "スキップ（処理済み）", "error
 
 
 def _item_pages(item: ChecklistItem) -> str:
-    return ";".join(str(p) for p in sorted({c.page for c in item.citations}))
+    """Cited pages, or for a .docx the cited headings and paragraphs (「「推進体制」第14段落」)."""
+    return ";".join(cited_places(item.citations))
 
 
 def files_csv(rows: Sequence[FileRow]) -> bytes:

@@ -15,7 +15,7 @@ from assistant.review.records import ItemView, SubmissionView
 from assistant.text.markup import md_escape
 
 from .cells import clean
-from .common import header_facts, local_time
+from .common import cite_place, header_facts, local_time
 
 
 # Markdown --------------------------------------------------------------------------------------
@@ -50,7 +50,7 @@ def render_markdown(view: SubmissionView, *, rubric: Rubric) -> str:
         lines.append(f"- 根拠：{_md(item.rationale)}")
         for citation in item.citations:
             quote = "\n".join(f"> {_md(line)}" for line in citation.quote.splitlines())
-            lines += ["", quote, f"> — p.{citation.page}"]
+            lines += ["", quote, f"> — {_md(cite_place(citation))}"]
     return "\n".join(lines) + "\n"
 
 
@@ -131,7 +131,9 @@ def _html_item(n: int, item: ItemView, criterion: CriterionView) -> list[str]:
         "</table>",
     ]
     for citation in item.citations:
-        parts.append(f"<blockquote>{_h(citation.quote)}<br><cite>p.{citation.page}</cite></blockquote>")
+        parts.append(
+            f"<blockquote>{_h(citation.quote)}<br><cite>{_h(cite_place(citation))}</cite></blockquote>"
+        )
     parts.append("</section>")
     return parts
 

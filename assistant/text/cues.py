@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .normalize import nfkc
+from .normalize import match_form
 
 _NUM = r"[0-9][0-9,.]*"
 _KANJI_NUM = r"[一二三四五六七八九十百千]+"
@@ -63,17 +63,20 @@ _QUANTITY = re.compile(
 
 def find_cues(text: str, context: str = "") -> set[str]:
     """Cues in a sentence; ``context`` (its heading) only lends the goal wording to a table row
-    such as 「売上額：12億円」 under 「KPI（令和12年度の目標値）」."""
-    t = nfkc(text)
+    such as 「売上額：12億円」 under 「KPI（令和12年度の目標値）」.
+
+    Both are read in :func:`~assistant.text.normalize.match_form`, so an office export's
+    「令和 12 年度」 is the same year as the drawn 「令和12年度」."""
+    t = match_form(text)
     cues = {name for name, pattern in CUE_PATTERNS.items() if pattern.search(t)}
-    if _QUANTITY.search(t) and ("goal" in cues or CUE_PATTERNS["goal"].search(nfkc(context))):
+    if _QUANTITY.search(t) and ("goal" in cues or CUE_PATTERNS["goal"].search(match_form(context))):
         cues |= {"target", "goal"}
     return cues
 
 
 def count_companies(text: str) -> int:
-    return len(set(CUE_PATTERNS["company"].findall(nfkc(text))))
+    return len(set(CUE_PATTERNS["company"].findall(match_form(text))))
 
 
 def is_non_commitment(text: str) -> bool:
-    return bool(NON_COMMITMENT.search(nfkc(text)))
+    return bool(NON_COMMITMENT.search(match_form(text)))

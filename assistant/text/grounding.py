@@ -2,7 +2,8 @@
 
 This is the one place that decides whether a quote is real, so the Q&A answerers, the assessment
 drafters and the exports all apply the same rule: NFKC, whitespace removed, substring of the
-cited page's extracted text.
+cited page's extracted text. A .docx citation names a heading and a paragraph instead of a page:
+the quote must then begin in that paragraph, under that heading (:mod:`.paragraphs`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import re
 from collections.abc import Callable
 
 from assistant.domain.chunks import Chunk
-from assistant.domain.models import Citation, PageText, ParsedDocument
+from assistant.domain.models import Citation, PageText, ParsedDocument, PlanCitation
 
 from .normalize import quote_in_text, sentence_spans
+from .paragraphs import quote_at_paragraph
 
 DocLookup = Callable[[str], ParsedDocument | None]
 _BULLET_RE = re.compile(r"^\s*(?:[-*•・●○◆■□✓✔]\s*|[0-9０-９]+[\.．)）]\s*|#+\s*)+")
@@ -43,9 +45,18 @@ def chunk_citation(chunk: Chunk, quote: str) -> Citation:
 
 
 def verify_citation(citation: Citation, doc: ParsedDocument | None) -> bool:
+    if citation.paragraph is not None:
+        return quote_at_paragraph(doc, citation.section, citation.paragraph, citation.quote)
     return quote_on_page(
         doc, citation.page, citation.section if citation.page is None else None, citation.quote
     )
+
+
+def verify_plan_citation(citation: PlanCitation, doc: ParsedDocument | None) -> bool:
+    """A plan citation as shown outside: on its page, or (a .docx) in its heading's paragraph."""
+    if citation.paragraph is not None:
+        return quote_at_paragraph(doc, citation.section, citation.paragraph, citation.quote)
+    return quote_on_page(doc, citation.page, None, citation.quote)
 
 
 def clean_quote(text: str) -> str:

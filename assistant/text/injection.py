@@ -258,14 +258,15 @@ def strip_injections(doc: ParsedDocument, findings: list[InjectionFinding]) -> P
     return doc.model_copy(update={"pages": pages})
 
 
-def notice_for(finding: InjectionFinding) -> Notice:
+def notice_for(finding: InjectionFinding, place: str | None = None) -> Notice:
+    """``place`` names where the finding is when a page number would not (a .docx paragraph)."""
     excerpt = finding.text.strip().replace("\n", " ")
     if len(excerpt) > 60:
         excerpt = excerpt[:60] + "…"
-    where = f"{finding.page}頁" if finding.page else "本文"
+    where = place or (f"{finding.page}頁" if finding.page else "本文")
     return Notice(
         kind="injection",
-        page=finding.page,
+        page=None if place else finding.page,
         message=f"{where}: 審査への指示と思われる記載（prompt injection）を検出しました。"
         f"この指示には従わず、根拠としても使用しません：「{excerpt}」",
     )

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 _WS_RE = re.compile(r"\s+")
 _CJK = r"\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_SPACE_RE = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
+_SCRIPT_GAP_RE = re.compile(
+    rf"(?<=[{_CJK}])[ \u00a0]+(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%])[ \u00a0]+(?=[{_CJK}])"
+)
+_PARENTHESISED_RE = re.compile(r"[（(][^（()）]*[）)]")
+_DIGIT_RE = re.compile(r"[0-9０-９]")
+#: Between the cells of a table row in a page's text: whitespace, so quotes still verify.
+CELL_SEP = "\t"
 _LIST_START_RE = re.compile(
     r"^\s*(?:[・●○◆◇■□▪▶►※✓✔\-–—*•]|[0-9０-９]+[\.．)）]|[（(][0-9０-９一二三四五六七八九十]+[)）]"
     r"|[①-⑳]|第[0-9０-９一二三四五六七八九十]+|#|【)"
@@ -29,6 +37,50 @@ def nfkc(text: str) -> str:
 def squash(text: str) -> str:
     """The matching form: NFKC with all whitespace removed."""
     return _WS_RE.sub("", nfkc(text))
+
+
+def close_script_gaps(text: str) -> str:
+    """Remove the spaces between a Japanese character and a run of ASCII digits or letters.
+
+    Office exports widen every change between Japanese and digits or Latin letters, and extraction
+    turns the gap into a space: 「令和 13 年度」, 「第 3 章」, 「KPI については」. Patterns for
+    headings, cues and keywords are written for the text as typed, so they match this form. Line
+    breaks and table cell separators are kept.
+    """
+    return _SCRIPT_GAP_RE.sub("", text)
+
+
+def match_form(text: str) -> str:
+    """What patterns are matched against: NFKC, with the gaps between scripts closed."""
+    return close_script_gaps(nfkc(text))
+
+
+def table_cells(line: str) -> list[str]:
+    """The cells of a table row (a line with cell separators); ``[]`` for any other line."""
+    return [cell.strip() for cell in line.split(CELL_SEP)] if CELL_SEP in line else []
+
+
+def is_table_header(rows: Sequence[Sequence[str]]) -> bool:
+    """Whether a table's first row labels its columns (its cells, by :func:`table_cells`).
+
+    Only a row that cannot be data is taken: three or more short cells with no sentence, no list
+    and no figure outside a parenthesised qualifier (「目標値（令和12年度）」), above a column whose
+    every cell has a figure. 「指標／基準値（令和7年度）／目標値（令和12年度）」 over rows of amounts
+    is one; a first company row over other company rows, or 「計画期間／令和8年度～」, is not. A
+    missed header only costs the rows their column labels; a false one would hide a row.
+    """
+    if len(rows) < 2 or len(rows[0]) < 3:
+        return False
+    head, body = rows[0], rows[1:]
+    if not all(
+        0 < len(cell) <= 20
+        and not re.search("[。、]", cell)
+        and not _LIST_START_RE.match(cell)
+        and not _DIGIT_RE.search(_PARENTHESISED_RE.sub("", cell))
+        for cell in head
+    ):
+        return False
+    return any(all(j < len(row) and _DIGIT_RE.search(row[j]) for row in body) for j in range(1, len(head)))
 
 
 def clean_extracted(text: str) -> str:

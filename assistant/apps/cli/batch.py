@@ -31,7 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         type=Path,
         metavar="INPUT",
-        help="PDFファイルまたはフォルダ（再帰的に *.pdf を検索） / PDF files or folders",
+        help="PDF・Word（.docx）ファイルまたはフォルダ（再帰的に *.pdf と *.docx を検索） / "
+        "PDF or .docx files, or folders",
     )
     batch.add_argument(
         "--out", required=True, type=Path, metavar="DIR", help="出力先フォルダ / output folder"

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from assistant.api import ReviewAssistant
+from assistant.assess.locate import chunk_place
 from assistant.domain.errors import InvalidRequestError
-from assistant.domain.labels import VERDICT_LABELS_JA, page_place
+from assistant.domain.labels import VERDICT_LABELS_JA, citation_place, page_place
 from assistant.domain.models import Assessment, Turn
 
 from .common import assistant, print_json
@@ -23,12 +24,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     search.add_argument("query")
     search.add_argument("--k", type=int, default=5)
     search.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
-    search.add_argument("--plan", help="計画書（PDFパス・提出物ID）も検索 / also search this plan")
+    search.add_argument("--plan", help="計画書（PDF・.docxのパス、提出物ID）も検索 / also search this plan")
     search.add_argument("--json", action="store_true")
 
     ask = sub.add_parser("ask", help="要件について質問 / ask about the requirements")
     ask.add_argument("question")
-    ask.add_argument("--plan", metavar="PLAN_ID_OR_PDF", help="計画書も対象にする / include this plan")
+    ask.add_argument(
+        "--plan",
+        metavar="PLAN_ID_OR_FILE",
+        help="計画書（提出物ID、PDF・.docx）も対象にする / include this plan",
+    )
     ask.add_argument("--backend", choices=["auto", "offline", "llm"], default="auto")
     ask.add_argument("--json", action="store_true")
     ask.add_argument(
@@ -39,7 +44,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
 
     assess = sub.add_parser("assess", help="計画書のチェックリスト下書き / draft a checklist for a plan")
-    assess.add_argument("pdf", type=Path, metavar="PLAN.pdf")
+    assess.add_argument("pdf", type=Path, metavar="PLAN.pdf|PLAN.docx")
     assess.add_argument("--type", choices=["A", "B", "C"], dest="plan_type")
     assess.add_argument(
         "--backend",
@@ -70,25 +75,23 @@ def run_index(args: argparse.Namespace) -> int:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    hits = assistant().search(args.query, k=args.k, mode=args.mode, plan=args.plan)
-    rows = [
-        {
-            "source": h.chunk.source,
-            "page": h.chunk.page,
-            "section": h.chunk.section,
-            "score": round(h.score, 5),
-            "kind": h.chunk.kind,
-            "text": h.chunk.text,
-        }
-        for h in hits
-    ]
+    ra = assistant()
+    hits = ra.search(args.query, k=args.k, mode=args.mode, plan=args.plan)
+    rows = []
+    places = []
+    for h in hits:
+        # A .docx hit names its heading and paragraph (page null); a PDF's row is as it always was.
+        page, section, paragraph = chunk_place(h.chunk, ra.lookup(h.chunk.doc_id) if h.chunk.page else None)
+        places.append(page_place(page, section, paragraph))
+        row = {"source": h.chunk.source, "page": page, "section": section}
+        if paragraph is not None:
+            row["paragraph"] = paragraph
+        rows.append({**row, "score": round(h.score, 5), "kind": h.chunk.kind, "text": h.chunk.text})
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    for n, h in enumerate(hits, 1):
-        print(
-            f"[{n}] {h.chunk.source} {page_place(h.chunk.page, h.chunk.section)}  score={round(h.score, 5)}"
-        )
+    for n, (h, place) in enumerate(zip(hits, places, strict=True), 1):
+        print(f"[{n}] {h.chunk.source} {place}  score={round(h.score, 5)}")
         print("    " + h.chunk.text.replace("\n", "\n    "))
     return 0
 
@@ -119,7 +122,7 @@ def run_ask(args: argparse.Namespace) -> int:
     if answer.citations and answer.backend != "offline":
         print()
         for n, c in enumerate(answer.citations, 1):
-            print(f"[{n}] {c.source} {page_place(c.page, c.section)}：「{c.quote}」")
+            print(f"[{n}] {c.source} {citation_place(c)}：「{c.quote}」")
     print(f"\n（回答方式：{answer.backend}）")
     return 0
 
@@ -161,4 +164,4 @@ def _print_checklist(assessment: Assessment, ra: ReviewAssistant) -> None:
         print(f"\n■ {c.group}｜{c.label}［{VERDICT_LABELS_JA[item.verdict]}］ {item.criterion_id}")
         print(f"  {item.rationale}")
         for cite in item.citations:
-            print(f"  - {cite.page}頁：「{cite.quote}」")
+            print(f"  - {citation_place(cite)}：「{cite.quote}」")

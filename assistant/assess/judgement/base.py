@@ -17,6 +17,7 @@ from assistant.domain.rubric import Criterion
 from assistant.text.grounding import quote_on_page
 
 from ..evidence import PlanEvidence, PlanSentence
+from ..locate import finding_place, with_place
 
 KIND_LABELS_JA: dict[FindingKind, str] = {
     "evidence": "根拠",
@@ -50,7 +51,9 @@ class Findings:
         key = (kind, page, quote if quote else text)
         if key not in self._seen:
             self._seen.add(key)
-            self.items.append(Finding(kind=kind, text=text, page=page, quote=quote))
+            self.items.append(
+                with_place(Finding(kind=kind, text=text, page=page, quote=quote), self.plan.original)
+            )
 
     def of(self, kind: FindingKind) -> list[Finding]:
         return [f for f in self.items if f.kind == kind]
@@ -65,7 +68,7 @@ Judge = Callable[[Criterion, PlanEvidence], Judgement]
 def rationale(criterion: Criterion, judgement: Judgement) -> str:
     """Names the findings the verdict rests on, so a reviewer can check each against its page."""
     listed = [
-        f"［{KIND_LABELS_JA[f.kind]}］{f.text}" + (f"（{f.page}頁）" if f.page else "")
+        f"［{KIND_LABELS_JA[f.kind]}］{f.text}" + (f"（{finding_place(f)}）" if f.page or f.paragraph else "")
         for f in judgement.findings[:MAX_LISTED]
     ]
     found = "、".join(listed) if listed else "判断材料となる記載は見つかりませんでした"

@@ -18,7 +18,9 @@ from . import signals as sig
 from .base import Findings, Judgement
 
 #: Headings under which table rows are about the value chain even when a row itself says little.
-_CHAIN_CONTEXT = re.compile(r"調達|バリューチェーン|サプライチェーン|工程|部材|部品|製造体制|生産体制|原材料|外部依存")
+_CHAIN_CONTEXT = re.compile(
+    r"調達|バリューチェーン|サプライチェーン|工程|部材|部品|製造体制|生産体制|原材料|外部依存"
+)
 _DEPEND = re.compile(r"依存|頼|輸入|海外から|海外製|外国製")
 #: A plan that says it will keep importing has answered the criterion, negatively.
 _NO_CHANGE = re.compile(r"変更する予定はない|予定はない|予定していない|考えていない|基本とし|続ける|行わない")
@@ -37,7 +39,9 @@ _PARTY = re.compile(
 )
 _CHANNEL_CONTEXT = re.compile(r"販路|販売先|取引先|チャネル|チャンネル|販売構成|出荷先|納入先|顧客構成")
 _NO_SINGLE_HEAVY = re.compile(r"(?:いずれ|どの|単一|一社|1社|特定|最大).{0,16}(?:超えない|以下|以内|未満)")
-_NO_DEPENDENCE = re.compile(r"依存(?:は|して)(?:い)?ない|依存はなく|集中(?:は|して)(?:い)?ない|最大の(?:取引先|販売先|顧客)でも")
+_NO_DEPENDENCE = re.compile(
+    r"依存(?:は|して)(?:い)?ない|依存はなく|集中(?:は|して)(?:い)?ない|最大の(?:取引先|販売先|顧客)でも"
+)
 
 
 def _chain_sentences(plan: PlanEvidence) -> list[PlanSentence]:
@@ -70,7 +74,7 @@ def value_chain(criterion: Criterion, plan: PlanEvidence) -> Judgement:
             cost = sig.cost_share(t)
             item = max(shares)
             share = cost * item / 100 if cost is not None and cost != item else item
-            if cost is not None or _ROW.search(t):
+            if cost is not None or _ROW.search(t) or len(s.cells) >= 3:
                 abroad_rows.append(share)
                 if cost is not None:
                     abroad_chain = max(abroad_chain, share)

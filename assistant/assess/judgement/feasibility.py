@@ -13,7 +13,9 @@ from ..evidence import PlanEvidence
 from . import signals as sig
 from .base import Findings, Judgement
 
-_CORE = re.compile(r"中核|核となる|核と|中心と(?:なる|なって|して)|中心的|推進役|主体|牽引|リード|担い手|代表")
+_CORE = re.compile(
+    r"中核|核となる|核と|中心と(?:なる|なって|して)|中心的|推進役|主体|牽引|リード|担い手|代表"
+)
 _ACTOR_UNDECIDED = re.compile(
     r"(?:企業|事業者|担い手|事業主体|実施主体|中核)[^。]{0,20}(?:公募|選定|未定|募集|設立予定|設立する予定|今後|決まっていない|調整中)"
 )

@@ -14,7 +14,9 @@ from .base import Findings, Judgement
 
 _PRODUCT = re.compile(r"製品|サービス|商品|品目|メニュー|ツアー|体験|ブランド")
 _PRODUCT_STATED = re.compile(r"実現する|開発|提供|製造|生産|主力|取り組む|販売する|商品化|製品化|は、|である")
-_PRODUCT_UNDECIDED = re.compile(r"(?:製品|商品|サービス)(?:は|の内容は|が)?.{0,12}(?:未定|定まっていない|決まっていない|定まった段階|今後検討)")
+_PRODUCT_UNDECIDED = re.compile(
+    r"(?:製品|商品|サービス)(?:は|の内容は|が)?.{0,12}(?:未定|定まっていない|決まっていない|定まった段階|今後検討)"
+)
 _MARKET = re.compile(r"市場|需要|ニーズ|顧客|ユーザー|利用者|購入者|バイヤー|観光客|来訪者|引き合い|販売先")
 _COMMITMENT = re.compile(
     r"意向書|意向が示|採用意向|購入意向|契約を締結|基本合意|協議を進め|商談|予約|覚書|引き合い|発注|試験導入|採用が決まっ|打診|要望"
@@ -114,7 +116,9 @@ def value_or_channels(criterion: Criterion, plan: PlanEvidence) -> Judgement:
             found.add("evidence", "既存の製品・サービスと比べた付加価値（数値）", s)
         elif _CHANNEL.search(t) and sig.is_target(t) and not sig.is_hedged(t):
             found.add("evidence", "販路拡大の数値目標", s)
-        elif (_VALUE.search(t) or re.search(r"販路(?:拡大|開拓)|販路が広が|販路を広げ", t)) and not sig.has_quantity(t):
+        elif (
+            _VALUE.search(t) or re.search(r"販路(?:拡大|開拓)|販路が広が|販路を広げ", t)
+        ) and not sig.has_quantity(t):
             claimed = True
             found.add("gap", "付加価値の向上・販路拡大が数値なしに述べられている", s)
     if found.of("evidence"):
@@ -152,7 +156,9 @@ def strategic_fields(criterion: Criterion, plan: PlanEvidence) -> Judgement:
             continue
         if sig.is_hedged(t):
             found.add("gap", "戦略分野との整合は今後の検討とされている", s)
-        elif re.search(r"勝ち筋|位置付け|該当|重点|掲げ|示され|記載され|挙げられ|[^\s、。の]{1,12}分野(?:の|に)", t):
+        elif re.search(
+            r"勝ち筋|位置付け|該当|重点|掲げ|示され|記載され|挙げられ|[^\s、。の]{1,12}分野(?:の|に)", t
+        ):
             found.add("evidence", "戦略分野・官民投資ロードマップとの具体的な対応", s)
         else:
             found.add("gap", "戦略分野との整合が具体的な対応なしに述べられている", s)

@@ -33,7 +33,9 @@ _PLACE_PATTERNS: dict[Place, re.Pattern[str]] = {
 }
 #: Selling abroad is not sourcing from abroad: a sentence about exports says nothing about supply.
 _SALES_DIRECTION = re.compile(r"輸出|販売|出荷|販路|売上|外貨|シェア|観光客|誘客")
-SOURCING = re.compile(r"調達|仕入|購入|輸入|供給|外注|委託|依存|頼|部材|部品|原料|原材料|材料|素材|工程|装置|設備|技術|加工|組立|製造|生産|調達先")
+SOURCING = re.compile(
+    r"調達|仕入|購入|輸入|供給|外注|委託|依存|頼|部材|部品|原料|原材料|材料|素材|工程|装置|設備|技術|加工|組立|製造|生産|調達先"
+)
 
 #: Words that make a figure a goal. Not a bare 「へ」: 「1社への納品」 is a fact, 「60％へ」 a target.
 TARGET_WORDS = re.compile(
@@ -53,7 +55,9 @@ HEDGE = re.compile(
 _COST_SHARE = re.compile(
     rf"(?:原価|コスト|付加価値|金額|製造費|製造原価|部材費)(?:全体)?(?:の|に占める|ベースで|ベースの)?(?:割合は|比率は)?(?:約|およそ|概ね)?({_NUM})\s*(%|％|割)"
 )
-ASSERTED = re.compile(r"見込まれる|期待|と考えている|考えられる|人気があ|人気が高|関心が高|高まって|好評|評判")
+ASSERTED = re.compile(
+    r"見込まれる|期待|と考えている|考えられる|人気があ|人気が高|関心が高|高まって|好評|評判"
+)
 QUANTITY = re.compile(
     rf"{_NUM}\s*(?:%|％|割|円|億|万|千|人|名|社|件|台|t|トン|倍|ポイント|店|品目|位|か国|カ国|ヵ国|者)"
 )
