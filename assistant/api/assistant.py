@@ -18,6 +18,7 @@ from assistant.answer.context import AnswerContext
 from assistant.answer.llm import llm_answer, stream_llm_answer
 from assistant.answer.offline import offline_answer
 from assistant.assess.drafter import assess_document
+from assistant.assess.ocr_quotes import mark_answer_readings
 from assistant.domain.chunks import Chunk, ScoredChunk
 from assistant.domain.errors import IngestError, InvalidRequestError, NotFoundError
 from assistant.domain.models import (
@@ -32,7 +33,7 @@ from assistant.domain.models import (
     Verdict,
 )
 from assistant.domain.rubric import Rubric, load_rubric
-from assistant.ingest import iter_corpus_files, parse_file
+from assistant.ingest import iter_corpus_files, parse_file, parse_plan
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.files import content_hash, read_input
 from assistant.ingest.pdf import parse_pdf
@@ -47,6 +48,8 @@ from assistant.search.stores import Scope
 from assistant.settings import Settings, apply_process_env, get_settings
 
 from . import access
+from .conversations import Conversations
+from .downloads import PersonalFiles
 from .plans import PlanLibrary
 
 if TYPE_CHECKING:
@@ -96,6 +99,16 @@ class ReviewAssistant:
     @cached_property
     def rubric(self) -> Rubric:
         return load_rubric(self.settings.rubric_file)
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        """The 質問 tab's conversations, each user's own (see :mod:`.conversations`)."""
+        return Conversations(self)
+
+    @cached_property
+    def downloads(self) -> PersonalFiles:
+        """Files a screen made for one user, served to that user only (see :mod:`.downloads`)."""
+        return PersonalFiles(self.settings.ui_download_ttl)
 
     def resolve_backend(self, backend: Backend = "auto") -> Literal["offline", "llm"]:
         """The one place the backend is chosen: ``auto`` means the LLM when one is configured."""
@@ -186,8 +199,10 @@ class ReviewAssistant:
         """``history`` is the conversation so far: a short follow-up inherits its topic."""
         ctx = self._answer_context(plan, user)
         if self.resolve_backend(backend) == "llm":
-            return llm_answer(question, ctx, history)
-        return offline_answer(question, ctx, history=history)
+            answer = llm_answer(question, ctx, history)
+        else:
+            answer = offline_answer(question, ctx, history=history)
+        return mark_answer_readings(answer, ctx.plan_doc, self.settings)
 
     def stream_ask(
         self,
@@ -201,21 +216,28 @@ class ReviewAssistant:
         """Deltas while an LLM writes, then the verified answer; offline yields the answer only."""
         ctx = self._answer_context(plan, user)
         if self.resolve_backend(backend) == "llm":
-            yield from stream_llm_answer(question, ctx, history)
+            events: Iterator[StreamEvent] = stream_llm_answer(question, ctx, history)
         else:
-            yield offline_answer(question, ctx, history=history)
+            events = iter([offline_answer(question, ctx, history=history)])
+        for event in events:
+            yield (
+                mark_answer_readings(event, ctx.plan_doc, self.settings)
+                if isinstance(event, Answer)
+                else event
+            )
 
     # -- assessment ------------------------------------------------------------------------
     def assess(
         self, path: Path, *, plan_type: PlanType | None = None, backend: Backend = "auto"
     ) -> Assessment:
-        """Draft a checklist for one plan file; nothing is stored (see :meth:`save`).
+        """Draft a checklist for one plan file (PDF or .docx); nothing is stored (see :meth:`save`).
 
-        The file is read through :func:`~assistant.ingest.files.read_input` inside :func:`parse_pdf`,
-        so a FIFO, device, link loop or oversized file is a typed error here, never a hang.
+        The file is read through :func:`~assistant.ingest.files.read_input` inside the parser, so a
+        FIFO, device, link loop or oversized file is a typed error here, never a hang. A .docx's
+        citations name a heading and paragraph (``page`` null) instead of a page.
         """
         return assess_document(
-            parse_pdf(path, kind="plan", settings=self.settings),
+            parse_plan(path, settings=self.settings),
             plan_type=plan_type,
             backend=self.resolve_backend(backend),
             settings=self.settings,
@@ -230,7 +252,7 @@ class ReviewAssistant:
         prefecture's, or final) are checked inside the store's write, where no decision can race them."""
         prefecture = access.filing_prefecture(user, prefecture)
         # Only the content hash is needed: re-parsing (and re-OCRing) the PDF here would double
-        # the cost of every saved assessment, batch --save included.
+        # the cost of every saved assessment, batch --save included. A .docx is kept as a .docx.
         digest = content_hash(read_input(pdf, max_bytes=self.settings.max_file_bytes))
         kept = self.plans.keep_copy(pdf, digest)
         model = self.settings.llm_model if assessment.backend.startswith("llm:") else None

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from assistant.atomic import atomic_write
 from assistant.domain.errors import IngestError, ReviewAssistantError
 from assistant.domain.models import Assessment, PlanType, User
+from assistant.domain.rubric import Rubric
 from assistant.ingest.files import content_hash, read_input
 from assistant.reports.batch import checklist_csv, files_csv, summary_workbook
 
@@ -177,26 +178,31 @@ def run_batch(
             timeout=settings.batch_file_timeout,
         )
 
-    def write_sheets() -> list[FileRow]:
-        final = [rows[i] for i in range(len(found))]
-        atomic_write(out_dir / FILES_CSV, files_csv(final))
-        atomic_write(
-            out_dir / CHECKLIST_CSV, checklist_csv([(final[i], a) for i, a in sorted(assessments.items())])
-        )
-        atomic_write(out_dir / SUMMARY_XLSX, summary_workbook(final, assessments, rubric))
-        return final
-
     # The sheets are written before the review store is touched, so a locked or broken store cannot
     # cost a night's results; saving then rewrites them with any rows it could not save.
-    final = write_sheets()
+    final = [rows[i] for i in range(len(found))]
+    write_sheets(out_dir, final, assessments, rubric)
     if save:
         _save_all(
             ra, [(i, rows[i], a, found[i].path) for i, a in assessments.items()], rows, prefecture, user
         )
-        final = write_sheets()
+        final = [rows[i] for i in range(len(found))]
+        write_sheets(out_dir, final, assessments, rubric)
     return BatchReport(
         out_dir=out_dir, rows=final, assessments=assessments, seconds=time.perf_counter() - started
     )
+
+
+def write_sheets(
+    out_dir: Path, rows: list[FileRow], assessments: dict[int, Assessment], rubric: Rubric
+) -> None:
+    """``files.csv``, ``checklist.csv`` and ``summary.xlsx`` from every row's current result (row
+    index → assessment), e.g. again after one file was retried on its own."""
+    atomic_write(out_dir / FILES_CSV, files_csv(rows))
+    atomic_write(
+        out_dir / CHECKLIST_CSV, checklist_csv([(rows[i], a) for i, a in sorted(assessments.items())])
+    )
+    atomic_write(out_dir / SUMMARY_XLSX, summary_workbook(rows, assessments, rubric))
 
 
 def _save_all(

@@ -77,4 +77,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE draft_items ADD COLUMN findings TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE draft_items ADD COLUMN confidence TEXT CHECK (confidence IN ('high', 'medium', 'low'))",
     ),
+    # 4: the 質問 tab's conversations, per user, so a reload or another day can reopen them. Turns keep
+    # the whole answer (parts, sources, warnings) as shown, and go when their conversation is deleted.
+    (
+        """CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            owner TEXT NOT NULL,
+            title TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX conversations_owner ON conversations(owner, updated_at)",
+        """CREATE TABLE conversation_turns (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            question TEXT NOT NULL,
+            plan TEXT,
+            answer TEXT NOT NULL,
+            asked_at TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, position)
+        )""",
+    ),
 )

@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from assistant.domain.errors import (
+    InvalidRequestError,
     NotFoundError,
     ReviewAssistantError,
     StoreBusyError,
@@ -57,6 +58,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+#: 要確認 is the draft handing the item to a person: a decision must say what the person concluded.
+NEEDS_REVIEW_IS_NOT_FINAL = (
+    "「要確認」のまま確定することはできません。満たす・一部満たす・満たさない・記載なし・対象外から判定を"
+    "選んでください / needs_review cannot be a final verdict; choose meets, partially_meets, "
+    "does_not_meet, not_addressed or not_applicable"
+)
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
@@ -117,6 +124,10 @@ class ReviewStore:
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def transaction(self, *, write: bool) -> AbstractContextManager[sqlite3.Connection]:
+        """For companion tables in the same file (conversations): the same locking and messages."""
+        return self._transaction(write=write)
 
     def _migrate(self) -> None:
         """Every command opens the store, so opening must not queue behind a writer: the schema version
@@ -247,12 +258,16 @@ class ReviewStore:
 
         Writing over another reviewer's decision needs ``expected_version`` naming the version being
         replaced (the CLI's default is none, and two reviewers used to overwrite each other silently);
-        re-deciding one's own decision does not. A stale ``expected_version`` is always refused.
+        re-deciding one's own decision does not. A stale ``expected_version`` is always refused, and so
+        is a final verdict of 要確認 (``needs_review``): confirming a draft that defers to a person must
+        record what the person decided.
         ``label`` names the criterion in messages as reviewers know it (the rubric's label).
         """
         if not reviewer.strip():
             raise ValueError("審査者名が空です / reviewer name is empty")
         verdict = Verdict(verdict)
+        if verdict == Verdict.needs_review:
+            raise InvalidRequestError(NEEDS_REVIEW_IS_NOT_FINAL)
         now = _now()
         with self._transaction(write=True) as conn:
             run_id = self._latest_run_id(conn, submission_id)

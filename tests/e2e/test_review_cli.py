@@ -132,7 +132,9 @@ def test_review_every_item_then_export_xlsx(
 ) -> None:
     overrides = {B[0].id: Verdict.does_not_meet, B[4].id: Verdict.partially_meets}
     for n, item in enumerate(submission.items):
-        verdict = overrides.get(item.criterion_id, item.draft_verdict)
+        # 要確認 is never a final verdict: the reviewer chooses one (with a reason) for those items.
+        drafted = Verdict.not_addressed if item.draft_verdict == Verdict.needs_review else item.draft_verdict
+        verdict = overrides.get(item.criterion_id, drafted)
         comment = "数値目標の記載がない" if item.criterion_id in overrides else "案のとおり"
         argv = ["review", "decide", str(submission.id), item.criterion_id, "--verdict", verdict.value]
         argv += ["--comment", comment, "--reviewer", "佐藤" if n % 2 else "鈴木", "--expected-version", "0"]

@@ -1,110 +1,152 @@
-"""The 審査 tab: register and draft a plan, go through its items, confirm or override, export."""
+"""The 審査 tab's handlers: register and draft a plan, walk its items, decide, export.
+
+Expected failures (a refused access, a bad file, a version conflict) are shown in a message box next
+to the control that caused them and leave the other outputs as they were: raising would blank every
+output of the event, the reviewer's typed comment included.
+"""
 
 from __future__ import annotations
 
-import uuid
+import html
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from PIL import Image
 
-from assistant.domain.errors import ConflictError, NotFoundError, ReviewAssistantError
+from assistant.domain.errors import DecisionConflictError, NotFoundError, ReviewAssistantError
 from assistant.domain.labels import VERDICT_LABELS_JA
-from assistant.domain.models import Verdict
-from assistant.ingest.page_images import render_page_with_highlight
+from assistant.domain.models import User, Verdict
+from assistant.review.conflicts import japan_time
 from assistant.review.records import ItemView, SubmissionView
 
-from .format import (
-    TABLE_HEADERS,
-    error_message,
-    focus_on_quote,
-    item_markdown,
-    message_box,
-    safe_stem,
-    summary_markdown,
-    table_rows,
-    unchanged,
-    warnings_html,
-)
+from .format import error_message, message_box, unchanged, warnings_html
+from .pages import group_by_page, pages_html
+from .review_export import ReviewExports
+from .review_html import counts_html, criteria_html, current_verdict, decide_hint, item_html, summary_html
 from .session import Session
+from .uploads import discard_upload
 
 PLAN_TYPE_AUTO = "auto"
-EXPORT_FORMATS: dict[str, str] = {
-    "xlsx": "Excel（XLSX）",
-    "csv": "CSV",
-    "html": "報告書（HTML）",
-    "md": "報告書（Markdown）",
-}
+PAGES_SLOT = "review-pages"
+
+#: The outputs an item change sets (see ``item_outputs`` in :mod:`.review_tab`).
+ITEM_OUTPUTS = 9
+#: The outputs a submission change sets (see ``review_outputs`` in :mod:`.review_tab`).
+REVIEW_OUTPUTS = 18
+#: The outputs of a decision (see :meth:`ReviewHandlers._decide`).
+DECIDE_OUTPUTS = 10
+
+
+def find_item(view: SubmissionView, criterion_id: str | None) -> ItemView:
+    for item in view.items:
+        if item.criterion_id == criterion_id:
+            return item
+    raise NotFoundError(f"項目 {criterion_id} は最新の下書きにありません / no such item")
+
+
+def first_open_item(view: SubmissionView) -> str | None:
+    """Where a reviewer starts: the first undecided item, else the first item."""
+    undecided = [i.criterion_id for i in view.items if i.decision is None]
+    return (undecided or [i.criterion_id for i in view.items] or [None])[0]
 
 
 class ReviewHandlers:
-    """Expected failures (a refused access, a bad PDF, a version conflict) are shown in a message box
-    next to the control that caused them, leaving the other outputs as they were: raising would
-    blank every output component of the event."""
-
     def __init__(self, session: Session) -> None:
         self.s = session
+        self.exports = ReviewExports(session)
 
-    def _review(self, view: SubmissionView | None) -> tuple[Any, ...]:
-        """Values for the review area (see ``review_outputs`` in :func:`build_app`); ``None`` clears it.
-
-        The status box is left alone: it may hold the message of the draft that led here.
-        """
-        if view is None:
-            return (
-                None,
-                [],
-                "",
-                "",
-                {"data": [], "headers": TABLE_HEADERS},
-                gr.update(choices=[], value=None),
-                "",
-                [],
-                None,
-                gr.update(),
+    # -- what the right pane shows for one item ----------------------------------------------------
+    def _pages(self, view: SubmissionView, item: ItemView, user: User, request: gr.Request) -> str:
+        """The cited pages, whole, with the quotes marked; the previous item's images are withdrawn."""
+        self.s.withdraw(request, user, PAGES_SLOT)
+        paged = [
+            (c.page, c.quote, f"引用{n}") for n, c in enumerate(item.citations, start=1) if c.page is not None
+        ]
+        notes = []
+        if len(paged) < len(item.citations):
+            notes.append(
+                '<div class="ra-box ra-warn">Word文書（.docx）からの引用には頁画像がありません。'
+                "引用箇所は「引用」欄の節・段落で示しています。</div>"
             )
-        order = [i.criterion_id for i in view.items]
-        views = [self.s.ra.rubric.view(cid) for cid in order]
-        choices = [(f"{n}. {c.group}｜{c.label}", c.id) for n, c in enumerate(views, start=1)]
-        return (
-            view.id,
-            order,
-            warnings_html(view.draft.notices),
-            summary_markdown(self.s.ra, view),
-            {"data": table_rows(self.s.ra, view), "headers": TABLE_HEADERS},
-            gr.update(choices=choices, value=None),
-            "",
-            [],
-            None,
-            gr.update(),
+        if not paged:
+            return "".join(notes)
+        if not view.pdf_path or not Path(view.pdf_path).is_file():
+            return '<div class="ra-box ra-warn">この計画書の頁画像は表示できません（保存された PDF がありません）。</div>'
+
+        def offer(name: str, data: bytes) -> str:
+            return self.s.offer(request, user, name, data, "image/png", once=False, slot=PAGES_SLOT)
+
+        return "".join(notes) + pages_html(
+            Path(view.pdf_path), group_by_page(paged), offer, file_name=view.file_name
         )
 
+    def _item_values(
+        self, view: SubmissionView | None, criterion_id: str | None, user: User, request: gr.Request
+    ) -> tuple[Any, ...]:
+        """(item, list, detail, pages, verdict, comment, version, decide status, confirm button)."""
+        if view is None or criterion_id is None:
+            self.s.withdraw(request, user, PAGES_SLOT)
+            return None, "", "", "", gr.update(value=None), "", None, "", gr.update(interactive=False)
+        item = find_item(view, criterion_id)
+        # 要確認 is not among the choices: an item standing at it (undecided, or decided so before
+        # that was refused) shows no choice, and cannot be confirmed as it is.
+        at_needs_review = current_verdict(item) == Verdict.needs_review
+        chosen = None if at_needs_review else current_verdict(item).value
+        return (
+            item.criterion_id,
+            criteria_html(self.s.ra, view, item.criterion_id),
+            item_html(self.s.ra, view, item),
+            self._pages(view, item, user, request),
+            gr.update(value=chosen),
+            item.decision.comment if item.decision else "",
+            item.version,
+            decide_hint(item),
+            gr.update(interactive=not at_needs_review),
+        )
+
+    # -- submissions -------------------------------------------------------------------------------
     def load_submission(self, sub: str | None, request: gr.Request) -> tuple[Any, ...]:
-        if not sub:
-            return self._review(None)
+        """Everything the tab shows for a submission (see ``review_outputs`` in :mod:`.review_tab`);
+        a switch also withdraws the previous plan's download and page images."""
         try:
-            view = self.s.ra.submission(int(sub), self.s.user(request))
+            user = self.s.user(request)
+            view = self.s.ra.submission(int(sub), user) if sub else None
+            cleared = self.exports.clear(request, user)
+            items = self._item_values(view, first_open_item(view) if view else None, user, request)
         except (ReviewAssistantError, ValueError) as exc:
-            return (*unchanged(9), message_box("danger", error_message(exc)))
-        return self._review(view)
+            return (*unchanged(REVIEW_OUTPUTS - 1), message_box("danger", error_message(exc)))
+        if view is None:
+            return (None, [], "", "", "", *items, *cleared, gr.update())
+        return (
+            view.id,
+            [i.criterion_id for i in view.items],
+            warnings_html(view.draft.notices),
+            summary_html(self.s.ra, view),
+            counts_html(view),
+            *items,
+            *cleared,
+            gr.update(),
+        )
 
     def draft(
         self, upload: str | None, plan_type: str, prefecture: str, request: gr.Request
     ) -> tuple[Any, Any, Any, str]:
+        """Assess and save an uploaded plan; the upload leaves Gradio's cache whatever happens."""
         if not upload:
-            return (*unchanged(3), message_box("warn", "計画書PDFを選んでください。"))
+            return (*unchanged(3), message_box("warn", "計画書（PDF または Word）を選んでください。"))
+        path = Path(upload)
         try:
             user = self.s.user(request)
-            path = Path(upload)
-            assessment = self.s.ra.assess(path, plan_type=None if plan_type == PLAN_TYPE_AUTO else plan_type)
+            assessment = self.s.ra.assess(path, plan_type=None if plan_type == PLAN_TYPE_AUTO else plan_type)  # type: ignore[arg-type]
             pref = (prefecture or "").strip() or None
             view = self.s.ra.save(
                 assessment, path, prefecture=pref if user.role == "reviewer" else None, user=user
             )
             subs = self.s.ra.submissions(user)
         except ReviewAssistantError as exc:
-            return (*unchanged(3), message_box("danger", error_message(exc)))
+            return gr.update(), gr.update(), None, message_box("danger", error_message(exc))
+        finally:
+            discard_upload(path)
         status = message_box(
             "ok",
             f"提出物 {view.id}（{view.file_name}）の下書きを作成しました（{len(assessment.items)}項目）。",
@@ -116,107 +158,51 @@ class ReviewHandlers:
             status,
         )
 
-    def pick_row(self, order: list[str], evt: gr.SelectData) -> Any:
-        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
-        if not isinstance(row, int) or not 0 <= row < len(order):
-            return gr.update()
-        return gr.update(value=order[row])
-
-    def _item(self, view: SubmissionView, criterion_id: str) -> ItemView:
-        for item in view.items:
-            if item.criterion_id == criterion_id:
-                return item
-        raise NotFoundError(f"項目 {criterion_id} は最新の下書きにありません / no such item")
-
-    def _pages(self, view: SubmissionView, item: ItemView) -> list[tuple[Image.Image, str]]:
-        if not view.pdf_path or not Path(view.pdf_path).is_file():
-            return []
-        images = []
-        for n, c in enumerate(item.citations, start=1):
-            shot = render_page_with_highlight(Path(view.pdf_path), c.page, c.quote, scale=2.0)
-            note = "（引用箇所の周辺）" if shot.found else "（頁全体・引用箇所を頁上で特定できませんでした）"
-            images.append((focus_on_quote(shot), f"引用{n}：{c.page}頁{note}"))
-        return images
-
+    # -- moving between items -----------------------------------------------------------------------
     def show_item(self, sub_id: int | None, criterion_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         if sub_id is None or not criterion_id:
-            return "", [], gr.update(value=None), "", None, ""
-        try:
-            view = self.s.ra.submission(sub_id, self.s.user(request))
-            item = self._item(view, criterion_id)
-            pages = self._pages(view, item)
-        except ReviewAssistantError as exc:
-            return (*unchanged(5), message_box("danger", error_message(exc)))
-        current = item.final_verdict or item.draft_verdict
-        comment = item.decision.comment if item.decision else ""
-        return (
-            item_markdown(self.s.ra, item),
-            pages,
-            gr.update(value=current.value),
-            comment,
-            item.version,
-            "",
-        )
-
-    def _decide(
-        self,
-        sub_id: int | None,
-        criterion_id: str | None,
-        verdict: Verdict | None,
-        comment: str,
-        version: int | None,
-        request: gr.Request,
-    ) -> tuple[Any, ...]:
-        """Decide with the version the reviewer saw; a conflict shows the newer decision instead."""
-        if sub_id is None or not criterion_id or version is None:
-            return (*unchanged(6), message_box("warn", "先に項目を選んでください。"))
-        comment = (comment or "").strip()
+            return unchanged(ITEM_OUTPUTS)
         try:
             user = self.s.user(request)
-            item = self._item(self.s.ra.submission(sub_id, user), criterion_id)
-            if verdict is None:
-                verdict = item.draft_verdict
-            decided = self.s.ra.decide(
-                sub_id, criterion_id, verdict=verdict, comment=comment, user=user, expected_version=version
-            )
-            view = self.s.ra.submission(sub_id, user)
-        except ConflictError as exc:
-            view = self.s.ra.submission(sub_id, user)
-            latest = self._item(view, criterion_id)
-            note = "最新の内容を表示しました。確認のうえ、必要であれば判定し直してください。"
-            current = latest.final_verdict or latest.draft_verdict
-            return (
-                {"data": table_rows(self.s.ra, view), "headers": TABLE_HEADERS},
-                summary_markdown(self.s.ra, view),
-                item_markdown(self.s.ra, latest),
-                gr.update(value=current.value),
-                latest.decision.comment if latest.decision else "",
-                latest.version,
-                message_box("danger", f"{error_message(exc)}\n{note}"),
-            )
-        except (ReviewAssistantError, ValueError) as exc:
-            return (*unchanged(6), message_box("danger", error_message(exc)))
-        label = self.s.ra.rubric.view(criterion_id).label
-        final = VERDICT_LABELS_JA[decided.final_verdict or decided.draft_verdict]
-        return (
-            {"data": table_rows(self.s.ra, view), "headers": TABLE_HEADERS},
-            summary_markdown(self.s.ra, view),
-            item_markdown(self.s.ra, decided),
-            gr.update(value=verdict.value),
-            gr.update(),
-            decided.version,
-            message_box("ok", f"「{label}」を{final}で確定しました（版 {decided.version}）。"),
-        )
+            return self._item_values(self.s.ra.submission(sub_id, user), criterion_id, user, request)
+        except ReviewAssistantError as exc:
+            return (*unchanged(ITEM_OUTPUTS - 2), message_box("danger", error_message(exc)), gr.update())
 
+    def pick(self, sub_id: int | None, picked: str, request: gr.Request) -> tuple[Any, ...]:
+        """A click in the list: the page script writes ``<criterion id>#<nonce>``."""
+        return self.show_item(sub_id, (picked or "").partition("#")[0] or None, request)
+
+    def _step(
+        self, sub_id: int | None, order: list[str], current: str | None, delta: int, request: gr.Request
+    ) -> tuple[Any, ...]:
+        if not order:
+            return unchanged(ITEM_OUTPUTS)
+        at = order.index(current) if current in order else -1
+        return self.show_item(sub_id, order[max(0, min(len(order) - 1, at + delta))], request)
+
+    def next_item(
+        self, sub_id: int | None, order: list[str], current: str | None, request: gr.Request
+    ) -> tuple[Any, ...]:
+        """The item after the current one (the last stays the last)."""
+        return self._step(sub_id, order, current, 1, request)
+
+    def previous_item(
+        self, sub_id: int | None, order: list[str], current: str | None, request: gr.Request
+    ) -> tuple[Any, ...]:
+        return self._step(sub_id, order, current, -1, request)
+
+    # -- deciding -------------------------------------------------------------------------------------
     def confirm(
         self,
         sub_id: int | None,
         criterion_id: str | None,
         comment: str,
         version: int | None,
+        fmt: str | None,
         request: gr.Request,
     ) -> tuple[Any, ...]:
-        return self._decide(sub_id, criterion_id, None, comment, version, request)
+        """Confirm the draft as it stands; the library refuses a draft of 要確認."""
+        return self._decide(sub_id, criterion_id, None, comment, version, fmt, request)
 
     def override(
         self,
@@ -225,24 +211,90 @@ class ReviewHandlers:
         verdict: str | None,
         comment: str,
         version: int | None,
+        fmt: str | None,
         request: gr.Request,
     ) -> tuple[Any, ...]:
         if verdict not in {v.value for v in Verdict}:
-            return (*unchanged(6), message_box("warn", "確定する判定を選んでください。"))
-        return self._decide(sub_id, criterion_id, Verdict(verdict), comment, version, request)
+            return (*unchanged(DECIDE_OUTPUTS - 1), message_box("warn", "確定する判定を選んでください。"))
+        return self._decide(sub_id, criterion_id, Verdict(verdict), comment, version, fmt, request)
 
-    def export(self, sub_id: int | None, fmt: str, request: gr.Request) -> tuple[Any, str]:
-        if sub_id is None:
-            return gr.update(), message_box("warn", "先に提出物を選んでください。")
-        if fmt not in EXPORT_FORMATS:
-            return gr.update(), message_box("danger", "出力形式が不正です。")
+    def _decide(
+        self,
+        sub_id: int | None,
+        criterion_id: str | None,
+        verdict: Verdict | None,
+        comment: str,
+        version: int | None,
+        fmt: str | None,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:
+        """Decide with the version the reviewer saw. Outputs: (list, counts, detail, verdict, comment,
+        version, confirm button, download, download status, status)."""
+        if sub_id is None or not criterion_id or version is None:
+            return (*unchanged(DECIDE_OUTPUTS - 1), message_box("warn", "先に項目を選んでください。"))
+        comment = (comment or "").strip()
         try:
             user = self.s.user(request)
-            view = self.s.ra.submission(sub_id, user)
-            out = (
-                self.s.export_dir / uuid.uuid4().hex / f"審査結果_{view.id}_{safe_stem(view.file_name)}.{fmt}"
+            item = find_item(self.s.ra.submission(sub_id, user), criterion_id)
+            decided = self.s.ra.decide(
+                sub_id,
+                criterion_id,
+                verdict=verdict or item.draft_verdict,
+                comment=comment,
+                user=user,
+                expected_version=version,
             )
-            path = self.s.ra.export(sub_id, fmt, out, user=user)  # type: ignore[arg-type]
-        except ReviewAssistantError as exc:
-            return gr.update(), message_box("danger", error_message(exc))
-        return str(path), message_box("ok", f"{EXPORT_FORMATS[fmt]}を出力しました：{path.name}")
+            view = self.s.ra.submission(sub_id, user)
+        except DecisionConflictError as exc:
+            return self._conflict(sub_id, criterion_id, exc, request)
+        except (ReviewAssistantError, ValueError) as exc:
+            return (*unchanged(DECIDE_OUTPUTS - 1), message_box("danger", error_message(exc)))
+        label = self.s.ra.rubric.view(criterion_id).label
+        final = VERDICT_LABELS_JA[current_verdict(decided)]
+        return (
+            criteria_html(self.s.ra, view, criterion_id),
+            counts_html(view),
+            item_html(self.s.ra, view, decided),
+            gr.update(value=current_verdict(decided).value),
+            gr.update(),
+            decided.version,
+            gr.update(interactive=True),
+            *self.exports.refresh(request, user, view, fmt),
+            message_box(
+                "ok",
+                f"「{label}」を{final}で確定しました（版 {decided.version}）。J キーで次の項目へ進めます。",
+            ),
+        )
+
+    def _conflict(
+        self, sub_id: int, criterion_id: str, exc: DecisionConflictError, request: gr.Request
+    ) -> tuple[Any, ...]:
+        """Show the decision that stands, who made it and when (Japan time), and keep the typed comment."""
+        user = self.s.user(request)
+        view = self.s.ra.submission(sub_id, user)
+        latest = find_item(view, criterion_id)
+        label = self.s.ra.rubric.view(criterion_id).label
+        if exc.reviewer and exc.verdict and exc.decided_at:
+            verdict_ja = VERDICT_LABELS_JA[Verdict(exc.verdict)]
+            what = (
+                f"「{label}」は、{exc.reviewer} さんが {japan_time(exc.decided_at).removesuffix(' JST')}（日本時間）に"
+                f"「{verdict_ja}」と判定しました（版 {exc.current_version}）。"
+            )
+        else:
+            what = f"「{label}」の判定は、読み込んだ後に取り消されています。"
+        note = "入力中のコメントは残してあります。最新の内容を確認し、必要であればもう一度確定してください。"
+        return (
+            criteria_html(self.s.ra, view, criterion_id),
+            counts_html(view),
+            item_html(self.s.ra, view, latest),
+            gr.update(),
+            gr.update(),
+            latest.version,
+            gr.update(),
+            gr.update(),
+            gr.update(),
+            f'<div class="ra-box ra-danger">{html.escape(what)}<br>{html.escape(note)}</div>',
+        )
+
+    def export(self, sub_id: int | None, fmt: str, request: gr.Request) -> tuple[Any, ...]:
+        return self.exports.export(sub_id, fmt, request)

@@ -23,6 +23,8 @@ from .format import error_message, header_markdown, message_box, submission_labe
 #: Who a loopback-only instance without a users file runs as (what a fresh install does).
 LOCAL_USER = User(name="local", role="reviewer")
 GUIDELINES_ONLY = "guidelines"
+#: Where personal downloads are served (relative, so it works under a reverse proxy's sub-path).
+FILES_PATH = "ra/files"
 
 
 class Session:
@@ -34,13 +36,37 @@ class Session:
         self.export_dir = export_dir
 
     def user(self, request: gr.Request) -> User:
-        if self.users is None:
-            return LOCAL_USER
-        name = request.username
-        user = self.users.get(name) if name else None
+        user = self.user_named(request.username)
         if user is None:
             raise AccessDeniedError("ログインしてください（ユーザーが無効です） / not signed in")
         return user
+
+    def user_named(self, name: str | None) -> User | None:
+        """The signed-in user by the name Gradio's login gave the session; None if there is none."""
+        if self.users is None:
+            return LOCAL_USER
+        return self.users.get(name) if name else None
+
+    def offer(
+        self,
+        request: gr.Request,
+        user: User,
+        name: str,
+        data: bytes,
+        media_type: str,
+        *,
+        once: bool,
+        slot: str,
+    ) -> str:
+        """A personal URL for ``data``, shown in ``slot`` of this browser tab (see :meth:`withdraw`)."""
+        token = self.ra.downloads.offer(
+            user, name, data, media_type, once=once, slot=f"{request.session_hash}:{slot}"
+        )
+        return f"{FILES_PATH}/{token}"
+
+    def withdraw(self, request: gr.Request, user: User, slot: str) -> None:
+        """Drop what this browser tab showed in ``slot``: the screen has moved on."""
+        self.ra.downloads.withdraw(user, f"{request.session_hash}:{slot}")
 
     @staticmethod
     def scope_choices(subs: list[SubmissionSummary]) -> list[tuple[str, str]]:

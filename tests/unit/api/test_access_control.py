@@ -236,15 +236,15 @@ def _text(values: object) -> str:
 
 def test_handlers_refuse_b_to_prefecture_a(world: World, handlers: Handlers) -> None:
     a_user, b_id, crit = _as(USER_A.name), world.b.id, world.b.items[0].criterion_id
-    chat = list(handlers.chat.ask(f"{B_SECRETS[0]}の新工場について", str(b_id), [], a_user))[-1][0]
+    chat = list(handlers.chat.ask(f"{B_SECRETS[0]}の新工場について", str(b_id), None, a_user))[-1][0]
     assert "権限" in chat[-1]["content"]
     outputs = {
         "load": handlers.review.load_submission(str(b_id), a_user),
         "item": handlers.review.show_item(b_id, crit, a_user),
-        "confirm": handlers.review.confirm(b_id, crit, "", 0, a_user),
-        "override": handlers.review.override(b_id, crit, "meets", "理由", 0, a_user),
+        "confirm": handlers.review.confirm(b_id, crit, "", 0, "xlsx", a_user),
+        "override": handlers.review.override(b_id, crit, "meets", "理由", 0, "xlsx", a_user),
         "export": handlers.review.export(b_id, "xlsx", a_user),
-        "batch": handlers.batch.batch(None, str(world.b_pdf.parent), "auto", True, PREF_A, a_user),
+        "batch": list(handlers.batch.batch(None, str(world.b_pdf.parent), "auto", True, PREF_A, a_user))[-1],
         "draft": handlers.review.draft(str(world.b_pdf), "auto", "", a_user),
     }
     for name, values in {**outputs, "ask": chat[-1]}.items():
@@ -260,14 +260,39 @@ def test_handlers_refuse_b_to_prefecture_a(world: World, handlers: Handlers) -> 
 def test_handlers_refuse_unknown_and_removed_users(world: World, handlers: Handlers) -> None:
     for request in (_as("ghost"), gr.Request()):
         assert "ra-danger" in handlers.review.load_submission(str(world.a.id), request)[-1]
-        chat = list(handlers.chat.ask("有望度の要件は？", None, [], request))[-1][0]
+        chat = list(handlers.chat.ask("有望度の要件は？", None, None, request))[-1][0]
         assert "ログイン" in chat[-1]["content"]
 
 
 def test_handlers_serve_the_own_prefecture_and_reviewers(world: World, handlers: Handlers) -> None:
     loaded = handlers.review.load_submission(str(world.a.id), _as(USER_A.name))
     assert loaded[0] == world.a.id and "ra-danger" not in _text(loaded)
-    for user in (USER_A.name, REVIEWER.name):
-        path = Path(handlers.review.export(world.a.id, "csv", _as(user))[0])
-        assert path.is_file() and path.suffix == ".csv"
+    for name in (USER_A.name, REVIEWER.name):
+        link, status, fmt = handlers.review.export(world.a.id, "csv", _as(name))
+        token = link.split('href="ra/files/')[1].split('"')[0]
+        user = USER_A if name == USER_A.name else REVIEWER
+        got = world.ra.downloads.take(token, user)
+        assert got.name.endswith(".csv") and got.data and fmt == "csv" and "ra-ok" in status
+    assert not list((world.tmp / "exports").rglob("*.csv")), "the export file is removed once it is in memory"
     assert handlers.review.load_submission(str(world.b.id), _as(REVIEWER.name))[0] == world.b.id
+
+
+def test_conversations_and_their_sources_are_their_owners_only(world: World, handlers: Handlers) -> None:
+    a_user = _as(USER_A.name)
+    steps = list(handlers.chat.ask("海外売上比率の目標は何％ですか", str(world.a.id), None, a_user))
+    messages, conversation_id, _, _ = steps[-1]
+    assert conversation_id is not None and "ra-chip" in messages[-1]["content"]
+    turn = world.ra.conversations.turn(conversation_id, 0, USER_A)
+    plan_n = next(n for n, c in enumerate(turn.answer.citations) if c.source == world.a.file_name)
+    column, panel = handlers.chat.open_source(f"ra-ref-0-{plan_n}#1", conversation_id, a_user)
+    assert 'src="ra/files/' in panel and "ra-danger" not in panel
+    guide_n = next((n for n, c in enumerate(turn.answer.citations) if c.page is None), None)
+    if guide_n is not None:
+        assert "ra-mark" in handlers.chat.open_source(f"ra-ref-0-{guide_n}#2", conversation_id, a_user)[1]
+    for other in (REVIEWER, User(name="yamada", role="prefecture", prefecture=PREF_B)):
+        with pytest.raises(NotFoundError):
+            world.ra.conversations.get(conversation_id, other)
+        with pytest.raises(NotFoundError):
+            world.ra.conversations.source(conversation_id, 0, plan_n, other)
+    assert "ra-danger" in handlers.chat.open(str(conversation_id), _as(REVIEWER.name))[-1]
+    assert all(c.id != conversation_id for c in world.ra.conversations.list(REVIEWER))

@@ -127,8 +127,11 @@ def test_another_prefectures_bytes_cannot_be_resaved(world: World) -> None:
 
 # --- final submissions are read-only to prefecture users --------------------------------------------
 def _finalise(world: World, view: SubmissionView) -> None:
+    """Every item decided: 要確認 drafts get a verdict the reviewer chose (it is never a final verdict)."""
     for item in view.items:
-        world.ra.decide(view.id, item.criterion_id, verdict=item.draft_verdict, comment="", user=REVIEWER)
+        chosen = Verdict.meets if item.draft_verdict == Verdict.needs_review else item.draft_verdict
+        comment = "審査者の判断" if chosen != item.draft_verdict else ""
+        world.ra.decide(view.id, item.criterion_id, verdict=chosen, comment=comment, user=REVIEWER)
     assert world.ra.submission(view.id, REVIEWER).status == "final"
 
 

@@ -24,13 +24,20 @@ def _assessment() -> Assessment:
                 rationale="販売の8割が1社向け（3頁）。上限の目標あり（4頁）。",
                 citations=[PlanCitation(page=3, quote="販売の8割を株式会社東雲商事に卸す")],
                 findings=[
-                    Finding(kind="risk", text="1社への集中 80％", page=3, quote="販売の8割を株式会社東雲商事に卸す"),
+                    Finding(
+                        kind="risk",
+                        text="1社への集中 80％",
+                        page=3,
+                        quote="販売の8割を株式会社東雲商事に卸す",
+                    ),
                     Finding(kind="mitigation", text="令和10年度までに5割以下", page=4, quote="5割以下とする"),
                     Finding(kind="gap", text="代替の販路が示されていない"),
                 ],
                 confidence="medium",
             ),
-            ChecklistItem(criterion_id="C.contents.sales_target", verdict=Verdict.meets, rationale="記載あり"),
+            ChecklistItem(
+                criterion_id="C.contents.sales_target", verdict=Verdict.meets, rationale="記載あり"
+            ),
         ],
     )
 
@@ -49,9 +56,13 @@ def test_findings_and_confidence_round_trip(tmp_path: Path) -> None:
 def test_a_store_written_before_findings_reads_them_as_empty(tmp_path: Path) -> None:
     db = tmp_path / "reviews.sqlite"
     old = ReviewStore(db)
-    saved = old.save_assessment(_assessment().model_copy(update={"items": _assessment().items[1:]}), content_hash=HASH)
+    saved = old.save_assessment(
+        _assessment().model_copy(update={"items": _assessment().items[1:]}), content_hash=HASH
+    )
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA user_version = 2")
+        conn.execute("DROP TABLE conversation_turns")  # added by step 4, after findings
+        conn.execute("DROP TABLE conversations")
         conn.execute("ALTER TABLE draft_items DROP COLUMN findings")
         conn.execute("ALTER TABLE draft_items DROP COLUMN confidence")
     migrated = ReviewStore(db)

@@ -17,6 +17,7 @@ from assistant.domain.errors import (
     AccessDeniedError,
     ConflictError,
     DecisionConflictError,
+    InvalidRequestError,
     NotFoundError,
     StoreBusyError,
     StoreCorruptError,
@@ -473,3 +474,17 @@ def test_guard_refuses_inside_the_write_and_leaves_nothing(store: ReviewStore) -
     assert [e.action for e in store.audit_log(view.id)] == ["submission.create", "draft.add"]
     store.save_assessment(b_assessment(), content_hash="b" * 64, guard=refuse)
     assert len(seen) == 1, "a new submission has nothing to guard"
+
+
+def test_needs_review_is_never_a_final_verdict(store: ReviewStore) -> None:
+    """要確認 hands the item to a person: confirming it as drafted would record no judgement at all."""
+    view = store.save_assessment(b_assessment(verdict=Verdict.needs_review), content_hash=HASH)
+    for comment in ("", "確認しました"):
+        with pytest.raises(InvalidRequestError, match="「要確認」のまま確定することはできません"):
+            store.decide(view.id, B_IDS[0], verdict=Verdict.needs_review, comment=comment, reviewer="佐藤")
+    assert store.get(view.id).decided_count == 0
+    assert not [e for e in store.audit_log(view.id) if e.action == "decision.set"]
+    chosen = store.decide(
+        view.id, B_IDS[0], verdict=Verdict.partially_meets, comment="一部のみ", reviewer="佐藤"
+    )
+    assert chosen.final_verdict == Verdict.partially_meets
