@@ -145,7 +145,11 @@ def run_qa(console: Console, settings_for: object, sweep: bool, details: bool) -
                 )
                 if details:
                     for r in s.results:
-                        bad = (r.answerable != r.answerable_gold) or r.key_hit is False or r.first_line_hit is False
+                        bad = (
+                            (r.answerable != r.answerable_gold)
+                            or r.key_hit is False
+                            or r.first_line_hit is False
+                        )
                         if bad:
                             console.print(f"[{r.id}] gold={r.answerable_gold} got={r.answerable} key={r.key_hit} "
                                           f"first={r.first_line_hit} :: {r.first_line[:160]}")  # fmt: skip

@@ -17,13 +17,58 @@ from assistant.domain.rubric import Criterion, Rubric
 from assistant.search.lexical import get_tokenizer
 from assistant.text.normalize import nfkc
 
-_COMPARE = re.compile(r"違い|違う|違っ|比べ|比較|並べ|それぞれ|両方|どちらも|どっちも|差は|共通|differ|compar|both|each")
+_COMPARE = re.compile(
+    r"違い|違う|違っ|比べ|比較|並べ|それぞれ|両方|どちらも|どっちも|差は|共通|differ|compar|both|each"
+)
 _LIST = re.compile(
     r"どのような項目|どんな項目|何があり|何が挙|何がある|全部|すべて|全て|一覧|列挙|何と何|[0-9]+種類|何種類|一通り|ひととおり|ざっと|"
     r"基準は|基準って|項目は|項目って|what are the|list|all of"
 )
 _OTHERS = re.compile(r"以外|ほかに|他に|ほかは|他は|else|other than|besides")
-_FOLLOW_UP_START = re.compile(r"^(?:それ|その|この|これ|あれ|じゃあ|では|なら|で、|and\b|what about|how about)")
+_FOLLOW_UP_START = re.compile(
+    r"^(?:それ|その|この|これ|あれ|じゃあ|では|なら|で、|and\b|what about|how about)"
+)
+#: Words that point back to the previous turn wherever they stand.
+_REFERS_BACK = re.compile(
+    r"(?:^|、|ちなみに)(?:それ|その|この|これ|あれ|そこ)|同じ|同様|そちら|そっち|\b(?:that|it|this|those|they|same)\b"
+)
+#: Content words of a question: a run of kanji or katakana, or a Latin word.
+_CONTENT = re.compile(r"[\u4e00-\u9fff]{2,}|[\u30a0-\u30ff]{2,}|[a-z]{3,}")
+#: Words that carry no subject of their own: 「Cの場合は？」 asks about the previous turn's subject.
+_GENERIC = frozenset(
+    [
+        "場合",
+        "要件",
+        "基準",
+        "内容",
+        "具体的",
+        "必要",
+        "記載",
+        "計画",
+        "扱い",
+        "条件",
+        "考え方",
+        "ほう",
+        "方法",
+        "審査",
+        "項目",
+        "関係",
+        "対象",
+        "基本的",
+        "一般的",
+        "what",
+        "about",
+        "how",
+        "does",
+        "do",
+        "for",
+        "the",
+        "case",
+        "and",
+        "else",
+        "other",
+    ]
+)
 #: 「記者会見じゃなくて議会での答弁でも要件を満たしますか」: is an alternative the text does not name acceptable?
 _PERMISSION = re.compile(
     r"(?:でも|だけでも|じゃなくて|ではなく|のみで|だけで)[^。？?]{0,24}"
@@ -40,7 +85,9 @@ _ASKS_VALUE: dict[str, re.Pattern[str]] = {
     "score": re.compile(r"何点|配点|点数|採点|加点|満点|評価点|\bpoints\b|\bscor"),
     "form": re.compile(r"様式|書式|第何号|テンプレート|フォーマット|ひな形|\bform number|\btemplate"),
     "multiple": re.compile(r"何倍|何年(?!度)|何か月|何ヶ月|何カ月"),
-    "disclosure": re.compile(r"公表[さしす]|公開[さしす]|ホームページ|ウェブサイト|サイトに|掲載され|開示さ|\bpublish|\bpublic\b"),
+    "disclosure": re.compile(
+        r"公表[さしす]|公開[さしす]|ホームページ|ウェブサイト|サイトに|掲載され|開示さ|\bpublish|\bpublic\b"
+    ),
     "names": re.compile(
         r"(?:どの|どこの|どんな|具体的に(?:どの|どんな)?|どちらの|何という)(?:[^。？?、]{0,6})?"
         r"(?:補助金|交付金|支援策|制度|委員|メンバー|有識者|機関|団体)"
@@ -50,7 +97,9 @@ _ASKS_VALUE: dict[str, re.Pattern[str]] = {
 }
 #: 「…することはできますか」: whether something is allowed, which the guideline states only where
 #: a criterion names its scope.
-_POSSIBLE = re.compile(r"できますか|できるの|可能ですか|可能でしょうか|してもいい|してよい|かまいません|構いません|\bcan we\b|\ballowed\b")
+_POSSIBLE = re.compile(
+    r"できますか|できるの|可能ですか|可能でしょうか|してもいい|してよい|かまいません|構いません|\bcan we\b|\ballowed\b"
+)
 #: 「17の戦略分野を一覧で」: the guideline counts these but never lists them.
 _COUNTED_LIST = re.compile(r"[0-9０-９]+の([^\s、。をのはが]{2,12})")
 #: 「…って17の戦略分野に入ってるんでしょうか」: membership in a set the guideline only counts.
@@ -182,17 +231,38 @@ def topic_of(question: str, rubric: Rubric) -> Topic:
     return Topic(plan_types=plan_types_in(question, rubric), groups=groups, items=items, query=question)
 
 
+def _own_subject(q: str, rubric: Rubric) -> bool:
+    """Whether a question names something beyond plan types, requirement words and generic words:
+    「補助金の交付決定日はいつですか」 does, so it is a new question even when short."""
+    known = [
+        _fold(t)
+        for terms in (
+            *(info.ask_terms for info in rubric.plan_types.values()),
+            *rubric.questions.groups.values(),
+            *rubric.questions.items.values(),
+        )
+        for t in terms
+    ]
+    for word in _CONTENT.findall(q):
+        if word in _GENERIC or any(word in term or term in word for term in known if len(term) >= 2):
+            continue
+        return True
+    return False
+
+
 def analyse(question: str, rubric: Rubric, history: list[Turn] | None = None) -> Intent:
-    """A follow-up (short, or opening with それ/じゃあ/and…) inherits what the previous turn was
-    about: its requirement groups and items unless it names its own, its plan types unless it
-    names others, and its question as context for retrieval."""
+    """A follow-up (opening with それ/じゃあ/and…, pointing back with その/同じ/that, or naming no
+    subject of its own) inherits what the previous turn was about: its requirement groups and items
+    unless it names its own, its plan types unless it names others, and its question as context for
+    retrieval."""
     topic = topic_of(question, rubric)
     q = _fold(question)
     previous = history[-1].topic if history else None
+    own = _own_subject(q, rubric)
     follow_up = previous is not None and (
-        len(question.strip()) <= SHORT_FOLLOW_UP
-        or bool(_FOLLOW_UP_START.search(q.strip()))
-        or not (topic.groups or topic.items)
+        bool(_FOLLOW_UP_START.search(q.strip()))
+        or bool(_REFERS_BACK.search(q))
+        or (not own and (len(question.strip()) <= SHORT_FOLLOW_UP or not (topic.groups or topic.items)))
     )
     others = bool(_OTHERS.search(q))
     if follow_up and previous is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from rich.console import Console
 from rich.table import Table
@@ -42,7 +43,8 @@ def _fmt(value: float | int | None, key: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(markup=False, highlight=False)
+    # Piped output (a file, a CI log) gets a table wide enough not to break its Japanese headers.
+    console = Console(markup=False, highlight=False, width=None if sys.stdout.isatty() else 160)
     quiet = args.json
 
     def progress(score: PlanScore) -> None:
@@ -53,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return 0
-    overall = Table(title=f"評価：{result.backend}（{result.overall['plans']}計画・{result.overall['items']}項目）")
+    overall = Table(
+        title=f"評価：{result.backend}（{result.overall['plans']}計画・{result.overall['items']}項目）"
+    )
     for _, label in _COLUMNS:
         overall.add_column(label)
     overall.add_row(*(_fmt(result.overall[key], key) for key, _ in _COLUMNS))

@@ -55,7 +55,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(markup=False, highlight=False)
+    console = Console(markup=False, highlight=False, width=None if sys.stdout.isatty() else 160)
     ra = assistant()
     try:
         if args.review_command == "list":
@@ -172,7 +172,9 @@ def _stats(ra: ReviewAssistant, args: argparse.Namespace, console: Console) -> i
     )
     for row in [*stats.by_backend, *stats.by_group]:
         changes = "、".join(
-            f"{_pair_ja(pair)} {n}" for pair, n in row.confusion.items() if pair.split("→")[0] != pair.split("→")[1]
+            f"{_pair_ja(pair)} {n}"
+            for pair, n in row.confusion.items()
+            if pair.split("→")[0] != pair.split("→")[1]
         )
         rate = f"{row.rate:.0%}" if row.rate is not None else "－"
         table.add_row(row.group, row.backend, str(row.decided), str(row.kept), rate, changes or "－")

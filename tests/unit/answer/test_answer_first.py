@@ -162,3 +162,15 @@ def test_who_and_which_body_need_an_actor_or_a_proper_name(
     assert answer.answerable is answerable, answer.answer
     if not answerable:
         assert answer.answer.startswith("ガイドラインに記載がありません。")
+
+
+def test_a_short_question_with_its_own_subject_is_not_a_follow_up(ra: ReviewAssistant) -> None:
+    """After a question about 外部依存性, 「補助金の交付決定日はいつですか」 is a new question; 「Cの場合は？」
+    and 「それは誰が作るの？」 continue the previous one."""
+    first = ra.ask("地域産業クラスター計画の外部依存性の要件は？", backend="offline")
+    history = [Turn(question=first.question, topic=first.topic)]
+    new = ra.ask("補助金の交付決定日はいつですか", backend="offline", history=history)
+    assert not new.answerable and new.answer.startswith("ガイドラインに記載がありません。")
+    assert new.topic is not None and not new.topic.groups
+    same = ra.ask("Cの場合は？", backend="offline", history=history)
+    assert same.answerable and has(first_line(same), C_DEPENDENCY)
