@@ -17,6 +17,7 @@ Nothing here prints: progress goes to the caller's callback, which decides how t
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from assistant.domain.models import Assessment, PlanType, User
 from assistant.domain.rubric import Rubric
 from assistant.ingest.files import content_hash, read_input
 from assistant.reports.batch import checklist_csv, files_csv, summary_workbook
+from assistant.review.stats import ReviewStats
 
 from .inputs import discover_inputs, output_names
 from .models import (
@@ -181,20 +183,33 @@ def run_batch(
     # The sheets are written before the review store is touched, so a locked or broken store cannot
     # cost a night's results; saving then rewrites them with any rows it could not save.
     final = [rows[i] for i in range(len(found))]
-    write_sheets(out_dir, final, assessments, rubric)
+    write_sheets(out_dir, final, assessments, rubric, agreement_of(ra, user))
     if save:
         _save_all(
             ra, [(i, rows[i], a, found[i].path) for i, a in assessments.items()], rows, prefecture, user
         )
         final = [rows[i] for i in range(len(found))]
-        write_sheets(out_dir, final, assessments, rubric)
+        write_sheets(out_dir, final, assessments, rubric, agreement_of(ra, user))
     return BatchReport(
         out_dir=out_dir, rows=final, assessments=assessments, seconds=time.perf_counter() - started
     )
 
 
+def agreement_of(ra: ReviewAssistant, user: User) -> ReviewStats | None:
+    """The reviewers' agreement so far for the summary, or None: a locked or broken review store must
+    never cost the batch its sheets."""
+    try:
+        return ra.review_stats(user)
+    except (ReviewAssistantError, sqlite3.Error):
+        return None
+
+
 def write_sheets(
-    out_dir: Path, rows: list[FileRow], assessments: dict[int, Assessment], rubric: Rubric
+    out_dir: Path,
+    rows: list[FileRow],
+    assessments: dict[int, Assessment],
+    rubric: Rubric,
+    agreement: ReviewStats | None = None,
 ) -> None:
     """``files.csv``, ``checklist.csv`` and ``summary.xlsx`` from every row's current result (row
     index → assessment), e.g. again after one file was retried on its own."""
@@ -202,7 +217,7 @@ def write_sheets(
     atomic_write(
         out_dir / CHECKLIST_CSV, checklist_csv([(rows[i], a) for i, a in sorted(assessments.items())])
     )
-    atomic_write(out_dir / SUMMARY_XLSX, summary_workbook(rows, assessments, rubric))
+    atomic_write(out_dir / SUMMARY_XLSX, summary_workbook(rows, assessments, rubric, agreement))
 
 
 def _save_all(

@@ -74,12 +74,19 @@ def init_worker(settings: Settings) -> None:
 
 
 def worker_settings(settings: Settings, workers: int) -> Settings:
-    """Share the configured BLAS threads among the workers instead of giving each worker all of them.
+    """Share the configured BLAS threads and OCR pages among the workers instead of giving each worker
+    all of them.
 
     The embedding model multiplies small matrices, where extra threads mostly wait on each other;
-    with more threads than cores in total, a 2-core machine spends its time spinning, not working.
+    with more threads (or tesseracts) than cores in total, a 2-core machine spends its time spinning,
+    not working.
     """
-    return settings.model_copy(update={"embedding_threads": max(1, settings.embedding_threads // workers)})
+    return settings.model_copy(
+        update={
+            "embedding_threads": max(1, settings.embedding_threads // workers),
+            "ocr_workers": max(1, settings.ocr_workers // workers),
+        }
+    )
 
 
 def assess_job(job: Job) -> Outcome:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel
 
-from assistant.settings import Settings
+from assistant.settings import Settings, apply_process_env
 
 from .pdfium import PDFIUM_LOCK
 
@@ -68,6 +68,8 @@ def ocr_pages(data: bytes, indexes: list[int], settings: Settings) -> dict[int, 
     """
     if not indexes:
         return {}
+    # One OpenMP thread per tesseract: several pages at once on 2 cores, not threads fighting.
+    apply_process_env()
     workers = max(1, min(settings.ocr_workers, len(indexes)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {i: pool.submit(ocr_page, data, i, settings) for i in indexes}

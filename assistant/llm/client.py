@@ -120,6 +120,8 @@ def stream_text(
                     yield text
     except openai.OpenAIError as exc:
         raise _unavailable(exc) from exc
+    except _MALFORMED as exc:
+        raise _malformed(exc) from exc
 
 
 def _response_format(schema: type[BaseModel]) -> dict[str, Any]:
@@ -132,11 +134,24 @@ def _response_format(schema: type[BaseModel]) -> dict[str, Any]:
     }
 
 
+#: What the client libraries raise on a 200 reply that is not a chat completion (``{}``, a list,
+#: a message of null, not JSON): the endpoint is unusable, like one that is down.
+_MALFORMED = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+
+
 def _invoke(model: Runnable[Any, BaseMessage], messages: list[BaseMessage]) -> BaseMessage:
     try:
         return model.invoke(messages)
     except openai.OpenAIError as exc:
         raise _unavailable(exc) from exc
+    except _MALFORMED as exc:
+        raise _malformed(exc) from exc
+
+
+def _malformed(exc: Exception) -> LLMUnavailableError:
+    return LLMUnavailableError(
+        f"LLMの応答が OpenAI 互換の形式ではありません / malformed LLM reply: {type(exc).__name__}: {str(exc)[:200]}"
+    )
 
 
 def _check(

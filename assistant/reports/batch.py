@@ -18,7 +18,9 @@ from assistant.batch.models import FileRow
 from assistant.domain.labels import VERDICT_CODES, VERDICT_LABELS_JA
 from assistant.domain.models import Assessment, ChecklistItem, Verdict
 from assistant.domain.rubric import Rubric
+from assistant.review.stats import ReviewStats
 
+from .agreement import add_agreement_sheet
 from .cells import HEADER_FILL, csv_bytes, put
 from .common import cited_places
 from .grid import build_grid
@@ -76,8 +78,14 @@ _LEAD_COLUMNS = (
 )
 
 
-def summary_workbook(rows: Sequence[FileRow], assessments: dict[int, Assessment], rubric: Rubric) -> bytes:
-    """Plans down, criteria across, verdict codes in the cells, so a reviewer can sort and filter.
+def summary_workbook(
+    rows: Sequence[FileRow],
+    assessments: dict[int, Assessment],
+    rubric: Rubric,
+    agreement: ReviewStats | None = None,
+) -> bytes:
+    """Plans down, criteria across, verdict codes in the cells, so a reviewer can sort and filter;
+    with the reviewers' agreement so far on a sheet of its own when the review store has decisions.
 
     Row 1 holds criterion ids (stable, for formulas and scripts), row 2 their Japanese labels with the
     full criterion text as a comment; the filter sits on row 2. Only criteria of the plan types that
@@ -150,6 +158,7 @@ def summary_workbook(rows: Sequence[FileRow], assessments: dict[int, Assessment]
     for col, width in zip("ABCDE", (30, 24, 16, 24, 80), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A2"
+    add_agreement_sheet(wb, agreement)
 
     buffer = io.BytesIO()
     wb.save(buffer)

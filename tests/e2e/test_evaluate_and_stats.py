@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from support.fake_openai import FakeOpenAI
 from support.pdfgen import write_plan_pdf
 
@@ -144,3 +145,27 @@ def test_review_stats_counts_kept_and_changed_drafts(tmp_path: Path) -> None:
     assert f"{changed.draft_verdict.value}→{other.value}" in overall["confusion"]
     table = _cli("review", "stats", env=env)
     assert table.returncode == 0 and "一致" in table.stdout
+
+    # The batch summary carries the agreement so far on a sheet of its own, once decisions exist.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(pdf, inbox / "plan.pdf")
+    batch = _cli("batch", str(inbox), "--out", str(tmp_path / "out"), "--workers", "1", env=env)
+    assert batch.returncode == 0, batch.stderr
+    book = load_workbook(tmp_path / "out" / "summary.xlsx")
+    assert "審査者との一致" in book.sheetnames
+    sheet = book["審査者との一致"]
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    assert any(r[1] == "offline" and r[2] == 2 and r[3] == 1 and r[4] == "50%" for r in rows)
+    assert any(r[5] and "→" in r[5] for r in rows), "what the changed draft became"
+
+
+def test_a_batch_without_decisions_has_no_agreement_sheet(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write_plan_pdf(
+        inbox / "plan.pdf",
+        ["# 東雲県 地場産業成長プラン\n売上目標：令和12年度に年間売上額30億円を達成する。"],
+    )
+    batch = _cli("batch", str(inbox), "--out", str(tmp_path / "out"), "--workers", "1", env=_env(tmp_path))
+    assert batch.returncode == 0, batch.stderr
+    assert "審査者との一致" not in load_workbook(tmp_path / "out" / "summary.xlsx").sheetnames

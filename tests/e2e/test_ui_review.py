@@ -281,6 +281,13 @@ def test_reviewer_drafts_a_plan_and_works_through_it(
         and rows[contested.criterion_id][8] == "私の所見：根拠の頁を確認した"
     )
 
+    page.locator("#ra-agreement").get_by_text("下書きと審査者の判定の一致").click()
+    page.locator("#ra-agreement-show").click()
+    agreement = page.locator("#ra-agreement-table table")
+    expect(agreement).to_contain_text("一致率")
+    expect(agreement).to_contain_text("offline")
+    expect(agreement).to_contain_text("→満たさない")
+
     page.locator("#ra-export-csv").click()
     stale = page.locator("#ra-export-file a.ra-download").get_attribute("href")
     _open(page, app.a.file_name)

@@ -25,7 +25,7 @@ import pypdfium2 as pdfium
 
 from assistant.batch.inputs import discover_inputs
 from assistant.batch.models import CHECKLIST_CSV, FILES_CSV, SUMMARY_XLSX, BatchReport, ProgressEvent
-from assistant.batch.runner import write_sheets
+from assistant.batch.runner import agreement_of, write_sheets
 from assistant.domain.errors import ReviewAssistantError
 from assistant.domain.models import PlanType, User
 from assistant.ingest.pdfium import PDFIUM_LOCK
@@ -284,7 +284,7 @@ class BatchHandlers:
                 assessments = {n: a for n, a in run.report.assessments.items() if n != index}
                 if 0 in single.assessments:
                     assessments[index] = single.assessments[0]
-                write_sheets(run.out_dir, rows, assessments, self.s.ra.rubric)
+                write_sheets(run.out_dir, rows, assessments, self.s.ra.rubric, agreement_of(self.s.ra, user))
                 run.report = BatchReport(
                     out_dir=run.out_dir, rows=rows, assessments=assessments, seconds=run.report.seconds
                 )

@@ -8,6 +8,7 @@ from typing import Any
 
 import gradio as gr
 
+from .agreement import build_agreement_panel
 from .review import PLAN_TYPE_AUTO, ReviewHandlers
 from .review_export import EXPORT_FORMATS
 from .review_html import SHORTCUTS, final_choices
@@ -83,6 +84,7 @@ def build_review_tab(session: Session, type_choices: list[tuple[str, str]], scop
         }
     export_status = gr.HTML(elem_id="ra-export-status")
     export_file = gr.HTML(elem_id="ra-export-file")
+    build_agreement_panel(session)
     picked = gr.Textbox(elem_id="ra-item-pick", elem_classes=["ra-bridge"], container=False)
     sub_state, order_state, item_state = gr.State(None), gr.State([]), gr.State(None)
     version_state, export_state = gr.State(None), gr.State(None)

@@ -237,3 +237,46 @@ def test_scripted_callable_sees_the_request():
         obj, _ = llm.structured_call(settings, [HumanMessage("資料【S2】と【S1】")], Finding)
 
     assert obj.keys == ["S2", "S1"]
+
+
+class _Malformed:
+    """A real HTTP server answering every chat request 200 with a body that is not a completion."""
+
+    def __init__(self, body: bytes) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                return
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(
+    "body", [b"{}", b'{"choices": null}', b"not json", b'{"choices": [{"message": null}]}', b"[]"]
+)
+def test_a_reply_that_is_not_a_completion_is_an_unavailable_endpoint(body: bytes) -> None:
+    server = _Malformed(body)
+    try:
+        settings = Settings(llm_model="m", llm_base_url=server.base_url, llm_max_retries=0)
+        with pytest.raises(LLMUnavailableError, match="malformed LLM reply"):
+            llm.structured_call(settings, MESSAGES, Finding, only_known_keys)
+        with pytest.raises(LLMUnavailableError, match="malformed LLM reply"):
+            list(llm.stream_text(settings, MESSAGES))
+    finally:
+        server.close()
