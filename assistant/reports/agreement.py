@@ -20,12 +20,15 @@ SHEET = "審査者との一致"
 _HEADERS = ("要件区分", "下書き方式", "確定数", "案のとおり", "一致率", "変更の内訳（案→確定）")
 
 
-def _changes(row: Agreement) -> str:
+def changes_ja(row: Agreement, separator: str = " ") -> str:
+    """What the changed drafts became, in Japanese: 「要確認→一部満たす 3、満たす→満たさない 1」."""
     parts = []
     for pair, count in row.confusion.items():
         draft, final = pair.split("→")
         if draft != final:
-            parts.append(f"{VERDICT_LABELS_JA[Verdict(draft)]}→{VERDICT_LABELS_JA[Verdict(final)]} {count}")
+            parts.append(
+                f"{VERDICT_LABELS_JA[Verdict(draft)]}→{VERDICT_LABELS_JA[Verdict(final)]}{separator}{count}"
+            )
     return "、".join(parts)
 
 
@@ -45,7 +48,7 @@ def add_agreement_sheet(wb: Workbook, stats: ReviewStats | None) -> None:
                 row.decided,
                 row.kept,
                 "" if row.rate is None else f"{row.rate:.0%}",
-                _changes(row),
+                changes_ja(row),
             ),
             start=1,
         ):

@@ -19,6 +19,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 from support.pdfgen import write_plan_pdf
 from support.ui_browser import (
+    B_PAGES,
+    C_PAGES,
     CHROMIUM,
     CHROMIUM_ARGS,
     TIMEOUT_MS,
@@ -40,17 +42,6 @@ from assistant.settings import Settings
 pytestmark = pytest.mark.slow
 
 PASSWORDS = {"sato": "sato-password-1"}
-C_PAGES = [
-    "# 東雲県 地場産業成長プラン\n本プランは、東雲県の伝統工芸品である東雲塗の販路拡大を目指すものである。\n"
-    "中核事業者：東雲漆器協同組合\n売上目標：令和12年度に年間売上額30億円を達成する。",
-    "# 推進体制とKPI\n県産業振興課に伴走支援チームを設置し、毎年度KPIの達成状況を確認する。\n"
-    "KPI：海外売上比率 20％（令和12年度）",
-]
-B_PAGES = [
-    "# 西海県 地域産業クラスター計画\n本計画は、西海県の洋上風力発電関連部品の供給網を構築するものである。\n"
-    "中核企業：株式会社西海マリンテック\n翡翠湾の造船所跡地に新工場を建設し、国内シェア25％を目指す。",
-    "# 投資計画\n令和9年度から令和13年度までに総額120億円の設備投資を行う。",
-]
 
 
 @dataclass

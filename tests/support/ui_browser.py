@@ -38,6 +38,18 @@ ARTIFACTS = ROOT / "test-artifacts" / "ui"
 #: The README's pictures of the three tabs, remade by every run of the browser tests.
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 TIMEOUT_MS = 90_000
+#: Two small plans the UI tests share: one prefecture's C plan and another's B plan.
+C_PAGES = [
+    "# 東雲県 地場産業成長プラン\n本プランは、東雲県の伝統工芸品である東雲塗の販路拡大を目指すものである。\n"
+    "中核事業者：東雲漆器協同組合\n売上目標：令和12年度に年間売上額30億円を達成する。",
+    "# 推進体制とKPI\n県産業振興課に伴走支援チームを設置し、毎年度KPIの達成状況を確認する。\n"
+    "KPI：海外売上比率 20％（令和12年度）",
+]
+B_PAGES = [
+    "# 西海県 地域産業クラスター計画\n本計画は、西海県の洋上風力発電関連部品の供給網を構築するものである。\n"
+    "中核企業：株式会社西海マリンテック\n翡翠湾の造船所跡地に新工場を建設し、国内シェア25％を目指す。",
+    "# 投資計画\n令和9年度から令和13年度までに総額120億円の設備投資を行う。",
+]
 
 
 def free_port() -> int:

@@ -14,6 +14,7 @@ from assistant.api import ReviewAssistant
 from assistant.domain.errors import ReviewAssistantError
 from assistant.domain.labels import STATUS_LABELS_JA, VERDICT_LABELS_JA
 from assistant.domain.models import Verdict
+from assistant.reports.agreement import changes_ja
 
 from .common import assistant
 
@@ -171,17 +172,7 @@ def _stats(ra: ReviewAssistant, args: argparse.Namespace, console: Console) -> i
         title=f"下書きと審査者の判定の一致（確定 {stats.decided} 件）",
     )
     for row in [*stats.by_backend, *stats.by_group]:
-        changes = "、".join(
-            f"{_pair_ja(pair)} {n}"
-            for pair, n in row.confusion.items()
-            if pair.split("→")[0] != pair.split("→")[1]
-        )
         rate = f"{row.rate:.0%}" if row.rate is not None else "－"
-        table.add_row(row.group, row.backend, str(row.decided), str(row.kept), rate, changes or "－")
+        table.add_row(row.group, row.backend, str(row.decided), str(row.kept), rate, changes_ja(row) or "－")
     console.print(table)
     return 0
-
-
-def _pair_ja(pair: str) -> str:
-    draft, final = pair.split("→")
-    return f"{VERDICT_LABELS_JA[Verdict(draft)]}→{VERDICT_LABELS_JA[Verdict(final)]}"

@@ -11,26 +11,16 @@ import html
 import gradio as gr
 
 from assistant.domain.errors import ReviewAssistantError
-from assistant.domain.labels import VERDICT_LABELS_JA
-from assistant.domain.models import Verdict
+from assistant.reports.agreement import changes_ja
 from assistant.review.stats import Agreement
 
 from .format import error_message, message_box
 from .session import Session
 
 
-def _changes(row: Agreement) -> str:
-    parts = []
-    for pair, count in row.confusion.items():
-        draft, final = pair.split("→")
-        if draft != final:
-            parts.append(f"{VERDICT_LABELS_JA[Verdict(draft)]}→{VERDICT_LABELS_JA[Verdict(final)]}：{count}")
-    return "、".join(parts) or "－"
-
-
 def _row(row: Agreement) -> str:
     rate = "－" if row.rate is None else f"{row.rate:.0%}"
-    cells = (row.group, row.backend, str(row.decided), str(row.kept), rate, _changes(row))
+    cells = (row.group, row.backend, str(row.decided), str(row.kept), rate, changes_ja(row, "：") or "－")
     return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
 
 
