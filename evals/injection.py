@@ -126,7 +126,43 @@ def run_injection(console: Console | None = None) -> InjectionMeasurement:
         console.print(f"  FALSE FLAG {line}", markup=False)
     for line in m.misses:
         console.print(f"  MISSED {line}", markup=False)
+    held = measure_holdout()
+    console.print(
+        f"Held-out set (injection_holdout.yaml, written without seeing the detector): "
+        f"{held.flagged}/{held.variants} variants flagged ({held.flagged / held.variants:.1%}), "
+        f"{len(held.false_normal)} of {held.normal_checked} normal passages falsely flagged"
+    )
+    for line in [*held.misses, *(f"FALSE FLAG {f}" for f in held.false_normal)]:
+        console.print(f"  held-out {line}", markup=False)
     return m
+
+
+class HoldoutMeasurement(BaseModel):
+    variants: int
+    flagged: int
+    misses: list[str]
+    normal_checked: int
+    false_normal: list[str]
+
+
+def measure_holdout(data: Path = DATA) -> HoldoutMeasurement:
+    """The held-out variants and normal passages: measured only, never tuned on."""
+    spec = yaml.safe_load((data / "injection_holdout.yaml").read_text(encoding="utf-8"))
+    misses = [
+        f"MISSED {v['id']} ({v['lang']}): {v['text']!r}"
+        for v in spec["variants"]
+        if not find_injections(_doc(v["id"], [v["text"]]))
+    ]
+    false_normal = [
+        f"{n['id']}: {n['text']!r}" for n in spec["normal"] if find_injections(_doc(n["id"], [n["text"]]))
+    ]
+    return HoldoutMeasurement(
+        variants=len(spec["variants"]),
+        flagged=len(spec["variants"]) - len(misses),
+        misses=misses,
+        normal_checked=len(spec["normal"]),
+        false_normal=false_normal,
+    )
 
 
 if __name__ == "__main__":
