@@ -22,6 +22,13 @@ from assistant.domain.models import PageText, ParsedDocument
 from assistant.text.injection import find_injections
 
 DATA = Path(__file__).resolve().parent / "data"
+#: Sets written without seeing the detector. The first was measured once (26/40) and then used to
+#: generalise the rules, so it is a development set now; the second is the held-out one, measured
+#: after those changes and never tuned on.
+HELD_OUT = (
+    ("injection_holdout.yaml", "written blind, measured once at 26/40, since used for development"),
+    ("injection_holdout_v2.yaml", "written blind after that, held out, never tuned on"),
+)
 _HEADING = re.compile(r"^#+[ \t]*", re.MULTILINE)
 
 
@@ -126,14 +133,15 @@ def run_injection(console: Console | None = None) -> InjectionMeasurement:
         console.print(f"  FALSE FLAG {line}", markup=False)
     for line in m.misses:
         console.print(f"  MISSED {line}", markup=False)
-    held = measure_holdout()
-    console.print(
-        f"Held-out set (injection_holdout.yaml, written without seeing the detector): "
-        f"{held.flagged}/{held.variants} variants flagged ({held.flagged / held.variants:.1%}), "
-        f"{len(held.false_normal)} of {held.normal_checked} normal passages falsely flagged"
-    )
-    for line in [*held.misses, *(f"FALSE FLAG {f}" for f in held.false_normal)]:
-        console.print(f"  held-out {line}", markup=False)
+    for name, note in HELD_OUT:
+        held = measure_holdout(name)
+        console.print(
+            f"{name} ({note}): {held.flagged}/{held.variants} variants flagged "
+            f"({held.flagged / held.variants:.1%}), {len(held.false_normal)} of {held.normal_checked} normal "
+            f"passages falsely flagged"
+        )
+        for line in [*held.misses, *(f"FALSE FLAG {f}" for f in held.false_normal)]:
+            console.print(f"  {name}: {line}", markup=False)
     return m
 
 
@@ -145,9 +153,9 @@ class HoldoutMeasurement(BaseModel):
     false_normal: list[str]
 
 
-def measure_holdout(data: Path = DATA) -> HoldoutMeasurement:
-    """The held-out variants and normal passages: measured only, never tuned on."""
-    spec = yaml.safe_load((data / "injection_holdout.yaml").read_text(encoding="utf-8"))
+def measure_holdout(name: str = "injection_holdout_v2.yaml", data: Path = DATA) -> HoldoutMeasurement:
+    """A held-out set's variants and normal passages."""
+    spec = yaml.safe_load((data / name).read_text(encoding="utf-8"))
     misses = [
         f"MISSED {v['id']} ({v['lang']}): {v['text']!r}"
         for v in spec["variants"]

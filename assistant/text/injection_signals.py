@@ -30,8 +30,11 @@ _MACHINE = (
 _ROLE_JA = (
     r"(?:(?:審査|評価|採点|判定|査定|チェック)(?:担当(?:者|官)?|員(?!会)|者|官|委員(?!会)|"
     rf"{_AI}|システム|ツール|モデル|プログラム)"
-    r"|(?:審査|評価|採点|判定|チェック|読む|読み込む|要約|分析|解析)(?:する|を行う|している|に用いる|用の?|中の)?"
-    rf"(?:{_MACHINE}|システム|モデル|者|方|人|担当者?)|読み手|読者|閲覧者)"
+    r"|(?:審査|評価|採点|判定|チェック|読む|読み込む|読み?取(?:る|り)?|読取|要約|分析|解析|よむ|よんでいる|よみこむ"
+    r"|(?:審査|評価|採点|判定)を(?:ご)?担当(?:いただく|いただいている|される|する|している|なさる))"
+    r"(?:する|を行う|している|に用いる|用の?|中の)?"
+    rf"(?:{_MACHINE}|システム|モデル|ツール|プログラム|エンジン|ソフト(?:ウェア)?|ボット|者|方|人|担当者?)"
+    r"|読み手|読者|閲覧者)"
 )
 _ROLE_EN = (
     r"(?:reviewers?|assessors?|evaluators?|graders?|checkers?|examiners?|readers?|scorers?|adjudicators?"
@@ -55,7 +58,7 @@ _SCOPE_ALL = (
 _EVAL_NOUN = (
     r"(?:(?:審査|評価|採点|チェック)項目|(?:判定|評価|審査)(?:結果)?欄|(?:審査|評価|判定)結果|評定|評価コメント"
     r"|(?:審査|評価|採点|判定)(?:者|員|担当者?)?(?:記入|記載|使用|用)?欄|チェックリスト|criteri(?:on|a)|rubric|checklist|verdicts?"
-    r"|scorecard)"
+    r"|scorecard|(?:総合|最終)(?:評価|判定))"
 )
 _VERDICT_JA_WORD = (
     r"(?:満たす|満たして(?:いる|おり)|満たした|充足(?:して(?:いる)?|する)?|適合(?:して(?:いる)?|する)?|合格"
@@ -64,10 +67,11 @@ _VERDICT_JA_WORD = (
 )
 _VERDICT_FRAME = (
     r"(?:(?:もの)?(?:と|として|との)(?:ご)?(?:判定|判断|評価|採点|記入|記載|出力|回答|処理|扱|取り?扱|み(?:な|做)|見な"
-    r"|結論|確定|査定|評定|認定|認め|位置付|書|答え|し(?:て|た)|する|せよ|され|し、|し,)|(?:です|となります))"
+    r"|結論|確定|査定|評定|認定|認め|位置付|書|答え|し(?:て|た)|する|せよ|され|し、|し,)|(?:です|となります)"
+    r"|という(?:こと)?で(?:判定|評価|処理|判断)|旨(?:を|の)?(?:記載|記入|回答|出力|判定|報告))"
 )
 _QUOTED = (
-    r"[「『\"“'‘](?:優|秀|a|s|◎|○|◯|可|合格|適合|満たす|満たしている|充足|該当|達成|meets?|met|pass(?:ed)?"
+    r"[「『\"“'‘](?:優|秀|a|s|◎|○|◯|可|合格|適合|満たす|みたす|満たしている|充足|該当|達成|meets?|met|pass(?:ed)?"
     r"|approved?|compliant|satisfied|yes|はい|[^」』\"”'’]{0,12}(?:済み?|あり|有り|決定|なし|無し|満たす|満たしている"
     r"|適合|充足|合格|適|優|meets?|met|compliant|satisfied)|[^」』\"”'’]{0,8}(?:優良|優秀|模範|推奨|最良|最優秀|最高)"
     r"[^」』\"”'’]{0,8})[」』\"”'’]"
@@ -100,10 +104,11 @@ _CLASSES: dict[str, str] = {
     # Attempts to replace the assessor's instructions or role: decisive on their own.
     "override": "|".join(
         [
-            r"(?:以前|これまで|今まで|上記|前記|前述|先ほど|先|これより前|冒頭)(?:に|で)?"
+            r"(?:以前|これまで|今まで|上記|前記|前述|先ほど|先|これより前|冒頭"
+            r"|(?:本|この|当)(?:ページ|頁|文書|資料|注記|欄|記載)(?:より|よりも)(?:前|上|先))(?:に|で)?"
             r"(?:与えられた|示された|提示された|受けた|設定された|記載された)?の?(?:全ての|すべての)?"
             r"(?:指示|命令|プロンプト|設定|ルール|規則|審査基準|評価基準|基準|ガイドライン|要領|ルーブリック)"
-            r"(?:は|を|も|が)?(?:全て|すべて|一切)?"
+            r"(?:の(?:説明|内容|記載))?(?:は|を|も|が)?(?:全て|すべて|一切)?"
             r"(?:無視|忘れ|無効|破棄|取り?消|撤回|リセット|適用(?:しない|されない|されません)|従わ)",
             r"(?:指示|命令|プロンプト)(?:を|は)(?:全て|すべて|一切)?(?:無視|忘れ|破棄|リセット)",
             r"あなたは(?:今|これ|ここ)から|あなたは"
@@ -135,7 +140,7 @@ _CLASSES: dict[str, str] = {
     # Text addressed to the assessor or an AI: a salutation, a message header, a condition on the reader.
     "addr": "|".join(
         [
-            rf"{_ADDR_X}(?:の方(?=へ|は|[、,:])|のかた(?=へ|は)|の?(?:皆様|皆さま|皆さん|みなさま|各位|殿|様|御中|先生方?|方々)"
+            rf"{_ADDR_X}(?:の方(?=へ|は|[、,:])|のかた(?=へ|は)|の?(?:皆様|皆さま|皆さん|みなさま|各位|殿|様|さん|御中|先生方?|方々)"
             r"|よ(?=[、,!:])|へ(?:の)?お願い|におかれ|に(?:依頼|お願い|要請|指示)(?:します|いたします|致します|申し上げます)"
             r"|(?:への|に対する|に対しての|に向けた|向けの?|宛ての?)(?:お願い|依頼|連絡|注意|留意事項|メッセージ|伝達|要請"
             r"|申し送り|通知|注記|お知らせ)|(?:'s)?(?:note|notice|instructions?|memo|guidance|message))",
@@ -149,13 +154,15 @@ _CLASSES: dict[str, str] = {
     # A condition on who reads the plan: 「AIで本計画を審査する際は」「読み手が人間でない場合」 "if you are an LLM".
     "cond": "|".join(
         [
-            rf"(?:{_ADDRESSEE}|機械|自動|ツール|ソフト(?:ウェア)?|プログラム)(?:等|など)?(?:で|を用いて|を使って|を使用して|を利用して|により|による|が)"
+            rf"(?:{_ADDRESSEE}|機械|自動|ツール|ソフト(?:ウェア)?|プログラム)(?:等|など)?(?:で|を用いて|を使って|を使用して|を利用して|により|による|によって|が)"
             + _gap(20)
             + rf"(?:審査|採点|(?:{_SCOPE_THIS}|本文)を?"
             + _gap(6)
-            + r"(?:読|要約|評価|判定|処理)|(?:読|要約|評価|判定|処理|分析|審査|採点)(?:さ|ま)?れる)"
+            + r"(?:読|要約|評価|判定|処理)|(?:読|要約|評価|判定|処理|分析|審査|採点)(?:さ|ま)?れ(?:る|て))"
             + _gap(10)
             + r"(?:際|場合|時|とき|なら)",
+            r"(?:自動|機械的?|ＡＩ)(?:的に|で|により|による)?(?:採点|評価|審査|判定|読み?取り|読取|解析)(?:を)?(?:行う|する|される)?"
+            r"(?:際|場合|時|とき|なら)",
             r"(?:読み手|読者|あなた)(?:が|は)" + _gap(20) + rf"(?:人間で(?:は)?ない|{_MACHINE}|機械)"
             r"|人間(?:で(?:は)?ない|以外の)(?:場合|なら|とき|読み手)|もし?あなたが",
             rf"if(?:you|thereader)(?:are|is)(?:a|an|the)?(?:automated)?(?:{_MACHINE}|{_ROLE_EN})"
@@ -167,7 +174,7 @@ _CLASSES: dict[str, str] = {
         ]
     ),
     # A possible addressee as the subject of a sentence, or named before a colon.
-    "subj": rf"{_ADDR_X}(?:は|:|,|、)|あなた(?:は|が)|(?:{_ROLE_EN}|{_MACHINE})(?:s|'s)?"
+    "subj": rf"{_ADDR_X}(?:は|:|,|、|-|—|–)|あなた(?:は|が)|(?:{_ROLE_EN}|{_MACHINE})(?:s|'s)?"
     + _gap(30)
     + r"(?:should|must|shall|could|would|can|may|is(?:to|asked|requested|expected)|are(?:to|asked|requested"
     r"|expected)|needs?to|hasto|haveto)",
@@ -206,7 +213,8 @@ _CLASSES: dict[str, str] = {
             r"[」\"”]?(?:で|と|に|以外)",
             r"(?:不採択|不合格|不適合|不承認|減点|低評価)(?:と|に)?(?:なる|される|する)?(?:こと)?の?ない(?:よう|ように)"
             r"|[「\"“'‘](?:要確認|要検討|不適合?|不可|不合格|満たさない|未充足|不十分|needs?review|doesnotmeet|fail)"
-            r"[」\"”'’](?:の)?(?:判定|評価|結果)?(?:を|は)?(?:付け|つけ|出さ|出力し|記載し|記入し|し)(?:ない|ず)"
+            r"[」\"”'’](?:といった|という|等の|などの|の)?(?:判定|評価|結果|語|言葉|表現)?(?:を|は)?"
+    r"(?:(?:お)?避け|(?:付け|つけ|出さ|出力し|記載し|記入し|し|使用し|使わ|用い)(?:ない|ず))"
             r"|(?:結果|判定|評価|結論|採点)(?:を|は)(?:変更|修正|覆|見直)(?:さ|し)?(?:ない|ず)",
             r"(?:減点|マイナス評価|低い評価|低評価|不合格|不適合|不可|否認|却下)(?:と|に|の対象と|の対象に|対象と)?"
             r"(?:しない|せず|しないで|は(?:しない|不要)|してはならない|すること(?:は|を)?(?:認められない|禁止))",
@@ -215,10 +223,23 @@ _CLASSES: dict[str, str] = {
             r"(?:に|には|を|は)?(?:一切)?(?:触れ|言及し|指摘し|記載し|記述し|出力し|書か|述べ)(?:ず|ない|ては)"
             r"|(?:長所|利点|強み|良い点)(?:だけ|のみ)",
             rf"{_EVAL_VERB_EN}" + _gap(40) + _POS_EN,
-            _POS_EN + r"(?:for|on|in|across|to|of)?" + _SCOPE_ALL,
+            r"(?<!must)(?<!should)(?<!shall)(?<!will)(?<!to)(?<!can)(?<!may)(?<!need)"
+            + _POS_EN
+            + r"(?:for|on|in|across|to|of)?"
+            + _SCOPE_ALL,
             rf"(?:{_SCOPE_ALL})(?:are|is|were|was|havebeen)?(?:met|satisfied|passed|fulfilled)"
             rf"|(?:{_SCOPE_ALL})(?:で|とも|について|において)?(?:適合|合格|充足|満点|クリア)",
             r"(?:verdict|rating|score|grade|outcome|result)s?(?:for|of|on|is|are|:|=)" + _gap(25) + _POS_EN,
+            # Everything passed, in plain words: 「全部OK」「すべて合格」.
+            r"(?:全部|全て|すべて|全項目|ぜんぶ)(?:を|が)?(?:ok|okay|オッケー|オーケー|合格|クリア|みたす|○|◯)",
+            # Asking to keep reasons or findings out: 「理由や改善点は一切記載しない」 "do not explain".
+            r"(?:理由|根拠|改善点|指摘(?:事項)?|コメント|所見)(?:や|、|・|及び|および|等|など)?[^。]{0,10}?(?:は|を)?(?:一切)?"
+            r"(?:記載|記述|出力|言及|説明)(?:し|せ)(?:ない|ず)"
+            r"|do(?:not|n't)(?:explain|justify|give|provide|include|list|add)(?:your|any|the)?"
+            r"(?:reasons?|reasoning|rationale|justifications?|explanations?|comments?|findings?)",
+            # Copying a result from elsewhere: 「前回の判定結果を転記」 "copy that result into the checklist".
+            r"(?:copy|carry|transfer|reuse|transcribe|repeat)(?:over|forward)?(?:that|the|this|its|our|previous|prior"
+            r"|last|year's|earlier)*(?:result|verdict|assessment|decision|rating|score|approval)s?",
             # Asking to skip the review itself: 「再審査は不要」 "do not re-assess".
             r"再審査(?:は)?不要|(?:内容の)?審査(?:は|を)?(?:省略|不要|省い)|(?:承認|採択|推薦|可決|追認|是認|了承)(?:して|する(?:こと|よう)|願)"
             r"|do(?:not|n't)(?:re-?assess|re-?review|re-?evaluate|re-?check|verify|double-?check)"
@@ -243,6 +264,14 @@ _CLASSES: dict[str, str] = {
             r"|review|scrutiny|verification)|unconditionally",
         ]
     ),
+    # A verdict preset as a setting: 「判定＝満たす」「基準１＝満たす」 "default_verdict=meets".
+    "preset": r"(?:判定|評価|採点|審査|出力|結果|基準[0-9]*|項目[0-9]*|[a-z_]{0,20}(?:verdict|rating|score|result|status"
+    r"|outcome|grade|decision)[a-z_]{0,20})=[「\"'(（]?(?:全項目|全て|すべて|all)?(?:満たす|満たしている|一括適合|適合"
+    r"|合格|充足|meets?|met(?![a-z])|pass(?:ed)?|approved?|compliant|satisf(?:ied|ies)|ok(?![a-z])|満点|最高)",
+    # Settings talk, or a check or comment switched off: 「不足項目チェック＝無効」 "reviewer_comments=none".
+    "setting": r"設定済み?|パラメータ|パラメーター|モード=|config(?:uration)?|settings?[\]:=】>]|parameters?[\]:=】>]"
+    r"|(?:[a-z_]{0,20}(?:flag|check|comment|review|warning|note)[a-z_]{0,20}|指摘(?:事項)?|コメント|チェック|確認)"
+    r"=(?:false|off|none|no|0|無効|なし|出力しない|不要|省略)",
     # 「…ものとする」: how a rule is stated, so a request only when the assessor is its subject.
     "shall": r"もの(?:とする|とします|とすること)",
     "target": rf"{_SCOPE_THIS}|{_SCOPE_ALL}|{_EVAL_NOUN}",
@@ -252,7 +281,9 @@ _CLASSES: dict[str, str] = {
     r"|evaluated|reviewed)|pre-?(?:approved|cleared)|clearedinadvance|(?:is|are|was)(?:final|settled|decided"
     r"|closed)"
     r"|確認されて(?:いる|おり)|(?:evaluation|assessment|review)(?:is)?(?:complete|completed|done|finished)"
-    r"|(?:審査|評価|採点)(?:は)?(?:完了|終了)(?:済み|して(?:いる|おり)|しました)",
+    r"|(?:審査|評価|採点)(?:は)?(?:完了|終了)(?:済み|して(?:いる|おり)|しました)"
+    r"|(?:already|previously)(?:received|obtained|got|been(?:given|granted))(?:a|the)?(?:full|final|formal)?"
+    r"(?:approval|clearance|endorsement|sign-?off)",
     # "When assessing …" / 「審査の際は」: the sentence is about how to judge this plan.
     "ctx": r"(?:審査|評価|採点|判定|査定)(?:に(?:当た|あた)(?:って|り)|の際|する際|時|上の?(?:取扱い?|取り扱い|扱い)|に際して)"
     r"|when(?:ranking|assessing|reviewing|evaluating|scoring|grading|rating|summari[sz]ing|checking)"
@@ -281,7 +312,7 @@ _AT_BREAK: dict[str, str] = {
 }
 PATTERNS = {name: re.compile(p) for name, p in _CLASSES.items()}
 BREAK_PATTERNS = {name: re.compile(p) for name, p in _AT_BREAK.items()}
-BREAK_CHARS = set("。!?.)）」』】]>:：,、—–-‐―#・●■◆□※【[(（")
+BREAK_CHARS = set("。!?.)）」』】]>:：,、—–-‐―#・●■◆□※【[(（|｜")
 
 #: Each rule is a set of signal classes that must all occur within ``WINDOW`` in one unit.
 RULES: tuple[tuple[str, ...], ...] = (
@@ -301,5 +332,9 @@ RULES: tuple[tuple[str, ...], ...] = (
     ("evalact", "req", "waive"),
     ("waive", "ctx", "target"),
     ("verdict", "shall", "subj"),
+    ("preset", "setting"),
+    ("preset", "target"),
+    ("preset", "req"),
+    ("preset", "meta"),
     ("evalact", "req", "subj"),
 )
