@@ -1,11 +1,14 @@
 """The drafter on labelled plans, rendered the ways prefectures send them.
 
-    python -m evals.run assess [--sets plans,holdout] [--renderings drawn,office,scan,docx] [--details]
+    python -m evals.run assess [--sets plans,holdout] [--renderings drawn,office,scan,office-scan,docx]
+        [--details]
 
 - ``drawn``: the PDF drawn by one library with one font (what the tests use);
 - ``office``: the plan written as a Word document and exported by LibreOffice (subset CJK fonts,
   a header and page numbers on every page, Word tables, ~40 characters a line);
 - ``scan``: the drawn PDF printed and scanned (200 dpi, half a degree of skew, noise; no text layer);
+- ``office-scan``: the office export printed and scanned the same way: running headers, page
+  numbers and bordered Word tables, all as pixels;
 - ``docx``: the Word document itself (the one ``office`` exports), read directly with python-docx.
   A .docx has no pages, so its citations name a heading and paragraph; they are scored against the
   labelled pages through the document's own structure (:func:`docx_page_of`), exactly, not by
@@ -27,6 +30,7 @@ from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
 
+from pypdf import PdfReader
 from rich.console import Console
 from rich.table import Table
 
@@ -44,7 +48,8 @@ from tests.support.scans import write_scanned_pdf
 
 DATA = Path(__file__).resolve().parent / "data"
 SETS = {"plans": DATA / "plans", "holdout": DATA / "plans_holdout"}
-RENDERINGS = ("drawn", "office", "scan", "docx")
+RENDERINGS = ("drawn", "office", "scan", "office-scan", "docx")
+SCANNED = ("scan", "office-scan")
 _HEADING = re.compile(r"^#+[ \t]*", re.MULTILINE)
 
 
@@ -55,12 +60,16 @@ def render(plan: LabelledPlan, how: str, folder: Path) -> Path:
         write_plan_pdf(drawn, plan.pages, title=plan.title, scanned_pages=plan.scanned_pages)
     if how == "drawn":
         return drawn
+    office = folder / f"office_{plan.file}"
+    if how in ("office", "office-scan") and not office.exists():
+        write_office_plan_pdf(office, plan.pages, title=plan.title)
     if how == "office":
-        return write_office_plan_pdf(folder / f"office_{plan.file}", plan.pages, title=plan.title)
+        return office
     if how == "docx":
         return write_plan_docx(folder / f"docx_{plan.name}.docx", plan.pages, title=plan.title)
     seed = zlib.crc32(plan.file.encode("utf-8"))
-    return write_scanned_pdf(drawn, folder / f"scan_{plan.file}", dpi=200, skew_degrees=0.5, seed=seed)
+    source = office if how == "office-scan" else drawn
+    return write_scanned_pdf(source, folder / f"{how}_{plan.file}", dpi=200, skew_degrees=0.5, seed=seed)
 
 
 class OcrQuotes:
@@ -72,14 +81,18 @@ class OcrQuotes:
         self.flagged = 0
         self.wrong_unflagged = 0
 
-    def add(self, plan: LabelledPlan, result: Assessment, doc: ParsedDocument) -> None:
+    def add(self, plan: LabelledPlan, result: Assessment, doc: ParsedDocument, printed: list[str]) -> None:
+        """``printed``: what each page of the scanned PDF really says (its source's text layer), which
+        for an office export is the cells of a table row in order rather than the labelled colons."""
         ocr_pages = {p.page for p in doc.pages if p.ocr}
         for item in result.items:
             for c in item.citations:
                 if c.page not in ocr_pages:
                     continue
                 self.shown += 1
-                true = quote_in_text(c.quote, _HEADING.sub("", plan.pages[c.page - 1]))
+                truths = [_HEADING.sub("", plan.pages[c.page - 1])] if c.page <= len(plan.pages) else []
+                truths += printed[c.page - 1 : c.page]
+                true = any(quote_in_text(c.quote, t) for t in truths)
                 self.true += true
                 self.flagged += c.low_confidence
                 self.wrong_unflagged += not true and not c.low_confidence
@@ -141,8 +154,11 @@ def evaluate(
         score = score_plan(plan, result, doc, ra.rubric, time.perf_counter() - start, page_of)
         scores.append(score)
         details.append((plan, score, result))
-        if how == "scan":
-            ocr.add(plan, result, doc)
+        if how in SCANNED:
+            source = (
+                tmp / set_name / (f"office_{plan.file}" if how == "office-scan" else f"drawn_{plan.file}")
+            )
+            ocr.add(plan, result, doc, [page.extract_text() or "" for page in PdfReader(source).pages])
     return report("offline", scores), ocr, details
 
 
@@ -184,7 +200,7 @@ def run_assess(console: Console, sets: list[str], renderings: list[str], details
                     _pct(o["judgement_needs_review"]),
                     _pct(o["verdict_accuracy"]),
                     _pct(o["citation_validity"]),
-                    ocr.cell() if how == "scan" else "-",
+                    ocr.cell() if how in SCANNED else "-",
                     f"{o['seconds_per_plan']:.1f}",
                 )
                 if details:

@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--embeddings", default="use,e5")
     parser.add_argument("--sweep", action="store_true", help="calibrate the abstention threshold")
     parser.add_argument("--sets", default="plans,holdout", help="labelled plan sets for assess")
-    parser.add_argument("--renderings", default="drawn", help="drawn,office,scan for assess")
+    parser.add_argument("--renderings", default="drawn", help="drawn,office,scan,office-scan,docx for assess")
     parser.add_argument("--details", action="store_true", help="list every disagreement with the labels")
     args = parser.parse_args()
     if args.what in ("retrieval", "all"):

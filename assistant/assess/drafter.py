@@ -68,7 +68,8 @@ def assess_document(
             items = [draft_item_offline(c, plan) for c in criteria]
     else:
         items = [draft_item_offline(c, plan) for c in criteria]
-    items = mark_ocr_readings(items, doc, settings)
+    presence = {c.id for c in criteria if c.kind == "presence"}
+    items = mark_ocr_readings(items, doc, settings, presence=presence)
     # The drafter worked on part ordinals; a .docx's citations leave it as headings and paragraphs.
     return locate_assessment(
         Assessment(

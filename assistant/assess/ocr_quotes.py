@@ -36,11 +36,15 @@ def _marked(
 
 
 def mark_ocr_readings(
-    items: list[ChecklistItem], doc: ParsedDocument, settings: Settings
+    items: list[ChecklistItem], doc: ParsedDocument, settings: Settings, *, presence: set[str]
 ) -> list[ChecklistItem]:
-    """Every OCR quote is marked; the verdict changes only when the deciding quote (the first, or
-    every one when all are doubtful) holds a doubtful figure — words misread elsewhere in a
-    sentence rarely change what it says, a misread digit does."""
+    """Every OCR quote is marked; the verdict changes when the deciding quote (the first, or every
+    one when all are doubtful) holds a doubtful figure — words misread elsewhere in a sentence
+    rarely change what it says, a misread digit does — and a presence criterion's ``meets`` also when
+    its deciding quote is doubtful at all. Such a ``meets`` rests on one statement, and a misread word
+    can hide the one thing that makes it no commitment (「今後検討する」 read as 「今後次討する」); a
+    judgement verdict weighs typed findings from several quotes, and sending those to review on any
+    doubtful word measured at a third of all judgement items on scans, for no wrong ``meets`` avoided."""
     if not any(p.ocr for p in doc.pages):
         return items
     out = []
@@ -53,13 +57,23 @@ def mark_ocr_readings(
             readings[:1] if not all(r is not None and r.doubtful_figure for r in readings) else readings
         )
         doubtful = [citations[k] for k, r in enumerate(deciding) if r is not None and r.doubtful_figure]
+        what = "数値"
+        if (
+            not doubtful
+            and item.verdict == Verdict.meets
+            and item.criterion_id in presence
+            and readings
+            and readings[0] is not None
+        ):
+            doubtful = [citations[0]] if readings[0].low else []
+            what = "語句"
         if doubtful and item.verdict in EVIDENCE_VERDICTS:
             first = doubtful[0]
             update |= {
                 "verdict": Verdict.needs_review,
                 "confidence": None,
                 "rationale": f"{item.rationale}\n【要確認】{first.page}頁の引用「{first.quote}」はスキャン画像の"
-                f"OCR読み取りが数値について不確か（信頼度 {first.confidence:.2f}）なため、原本で確認してください"
+                f"OCR読み取りが{what}について不確か（信頼度 {first.confidence:.2f}）なため、原本で確認してください"
                 f"（下書きの判定：{VERDICT_LABELS_JA[item.verdict]}）。",
             }
         out.append(item.model_copy(update=update))

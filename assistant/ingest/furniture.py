@@ -98,30 +98,45 @@ def find_furniture(layouts: Sequence[PageLayout | None]) -> tuple[list[set[int]]
     return out, repeated
 
 
-def _text_edges(text: str) -> list[tuple[Side, str]]:
-    lines = [line for line in text.split("\n") if line.strip()]
-    return [("top", line) for line in lines[:EDGE_LINES]] + [("bottom", line) for line in lines[-EDGE_LINES:]]
+def _text_edges(text: str, edges: tuple[int, int] | None) -> list[tuple[Side, int]]:
+    """The (side, index) of the lines that may be furniture: the first and last ``EDGE_LINES``
+    non-blank lines, or for an OCR page (``edges``) only those its geometry places in the bands."""
+    lines = text.split("\n")
+    body = [i for i, line in enumerate(lines) if line.strip()]
+    top, bottom = (
+        (EDGE_LINES, EDGE_LINES) if edges is None else (min(EDGE_LINES, edges[0]), min(EDGE_LINES, edges[1]))
+    )
+    tail = body[::-1][:bottom]
+    return [("top", i) for i in body[:top]] + [("bottom", i) for i in tail if i not in body[:top]]
 
 
-def repeated_text_lines(texts: Sequence[str]) -> set[tuple[Side, str]]:
+def repeated_text_lines(
+    texts: Sequence[str], edges: Sequence[tuple[int, int] | None] | None = None
+) -> set[tuple[Side, str]]:
     """The repeated (side, line) keys among the first and last lines of pages read without layout."""
     seen: Counter[tuple[Side, str]] = Counter()
-    for text in texts:
-        seen.update({(side, _key(line)) for side, line in _text_edges(text)})
+    for n, text in enumerate(texts):
+        lines = text.split("\n")
+        seen.update({(side, _key(lines[i])) for side, i in _text_edges(text, edges[n] if edges else None)})
     threshold = _threshold(sum(1 for text in texts if text.strip()))
     return {key for key, n in seen.items() if n >= threshold and key[1]}
 
 
-def strip_text_furniture(text: str, repeated: set[tuple[Side, str]]) -> str:
+def strip_text_furniture(
+    text: str, repeated: set[tuple[Side, str]], edges: tuple[int, int] | None = None
+) -> str:
     """The same rules on extracted text alone, for a page read without its layout: the first and last
-    lines are dropped when they are page numbers or lines repeated elsewhere in the document."""
+    lines are dropped when they are page numbers or lines repeated elsewhere in the document, from
+    each edge inwards until a line that is neither."""
     lines = text.split("\n")
-    body = [i for i, line in enumerate(lines) if line.strip()]
     drop: set[int] = set()
-    for side, indices in (("top", body[:EDGE_LINES]), ("bottom", body[::-1][:EDGE_LINES])):
-        for i in indices:
-            line = lines[i]
-            if is_injection(line) or not (is_page_number(line) or (side, _key(line)) in repeated):
-                break
-            drop.add(i)
+    stopped: set[Side] = set()
+    for side, i in _text_edges(text, edges):
+        line = lines[i]
+        if side in stopped:
+            continue
+        if is_injection(line) or not (is_page_number(line) or (side, _key(line)) in repeated):
+            stopped.add(side)
+            continue
+        drop.add(i)
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)

@@ -29,7 +29,7 @@ import pypdfium2.raw as pdfium_c
 
 from assistant.text.normalize import clean_extracted
 
-from .tables import Grid, Segment, find_grids
+from .tables import CellId, Grid, Segment, cell_of, find_grids
 
 #: Vertical distance between baselines, in font sizes, below which characters share a line.
 SAME_LINE = 0.35
@@ -39,8 +39,6 @@ COLUMN_GAP = 1.5
 WIDE_GAP = 0.8
 #: Rules thinner than this (points) are table borders; thicker shapes are boxes or pictures.
 _RULE_THICKNESS = 2.5
-
-CellId = tuple[int, int, int]
 
 
 @dataclass(slots=True)
@@ -143,7 +141,7 @@ def read_runs(textpage: pdfium.PdfTextPage, height: float, grids: list[Grid]) ->
         count += 1
         pdfium_c.FPDFText_GetLooseCharBox(raw, i, box)
         x0, x1, top, bottom = box.left, box.right, height - box.top, height - box.bottom
-        cell = _cell_of(grids, (x0 + x1) / 2, (top + bottom) / 2) if grids else None
+        cell = cell_of(grids, (x0 + x1) / 2, (top + bottom) / 2) if grids else None
         if cur is not None and cur.cell == cell:
             size, gap = cur.size, x0 - cur.x1
             if abs(bottom - cur.baseline) <= SAME_LINE * size and -0.5 * size <= gap <= COLUMN_GAP * size:
@@ -205,14 +203,6 @@ def _finish(runs: list[Run]) -> list[Run]:
             run.order = len(kept)
             kept.append(run)
     return kept
-
-
-def _cell_of(grids: list[Grid], x: float, y: float) -> CellId | None:
-    for index, grid in enumerate(grids):
-        cell = grid.cell_at(x, y)
-        if cell is not None:
-            return (index, cell[0], cell[1])
-    return None
 
 
 def read_page(page: pdfium.PdfPage) -> PageLayout:

@@ -16,11 +16,15 @@ import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assistant.settings import Settings, apply_process_env
+from assistant.text.normalize import CELL_SEP
 
+from .furniture import BAND
 from .pdfium import PDFIUM_LOCK
+from .scan_image import clean_scan
+from .tables import Grid, cell_of, find_grids
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]$")
 _ASCII_START = re.compile(r"^[A-Za-z0-9]")
@@ -33,20 +37,17 @@ _ASCII_START = re.compile(r"^[A-Za-z0-9]")
 #: lower-case L.
 _KANJI = r"[\u4e00-\u9fff]"
 _LOOKALIKE = {"エ": "工", "ロ": "口", "カ": "力", "ニ": "二", "タ": "夕", "ト": "卜"}
-_FIGURE_END = r"(?:[0-9]\s*(?:億円|万円|円|億|万|人|名|社|件|点|%|％|t|トン|倍)|年度)"
+_FIGURE_END = r"(?:[0-9] *(?:億円|万円|円|億|万|人|名|社|件|点|%|％|t|トン|倍)|年度)"
 _FIXES: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"(?<![0-9.])([1-9][0-9]{0,2})\.([0-9]{3})(?![0-9.])"), r"\1,\2"),
     (re.compile(r"([%％])[%％]+"), r"\1"),
     (re.compile(rf"(?<={_KANJI})([{''.join(_LOOKALIKE)}])(?={_KANJI})"), None),
     (re.compile(r"(?<=[年月期]度)未(?=[にのでまは、。])|(?<=[月期])未(?=[にのでまは、。])"), "末"),
-    (re.compile(rf"({_FIGURE_END})\s*つ\s*(?=令和|平成|[0-9])"), r"\1→"),
+    (re.compile(rf"({_FIGURE_END}) *つ *(?=令和|平成|[0-9])"), r"\1→"),
     (re.compile(r"(?<=年度)一(?=令和|平成|[0-9])"), "～"),
-    (re.compile(r"(?<=[:：|｜])\s*一\s*(?=[:：|｜]|$)", re.MULTILINE), "－"),
+    (re.compile(r"(?<=[:：|｜\t]) *一 *(?=[:：|｜\t]|$)", re.MULTILINE), "－"),
     (re.compile(r"(?<![A-Za-z])Al(?![A-Za-z])"), "AI"),
 )
-#: Angles tried when straightening a page, in degrees: flatbed skew is small.
-_SKEW_RANGE = 2.0
-_SKEW_STEP = 0.1
 
 
 class OcrPage(BaseModel):
@@ -54,6 +55,11 @@ class OcrPage(BaseModel):
 
     text: str
     confidence: list[int]
+    edges: tuple[int, int] = Field(
+        default=(0, 0),
+        description="How many of its first and of its last lines stand in the page's top and bottom "
+        "bands, where running headers and page numbers are (:mod:`assistant.ingest.furniture`)",
+    )
 
 
 def ocr_available() -> bool:
@@ -90,57 +96,82 @@ def ocr_page(data: bytes, page_index: int, settings: Settings) -> OcrPage:
             image = pdf[page_index].render(scale=settings.ocr_dpi / 72, grayscale=True).to_pil()
         finally:
             pdf.close()
-    image = _clean_scan(image.convert("L"))
+    cleaned = clean_scan(image.convert("L"), settings.ocr_dpi)
     words = pytesseract.image_to_data(
-        image,
+        cleaned.image,
         lang=settings.ocr_lang,
         output_type=pytesseract.Output.DICT,
         timeout=settings.ocr_page_timeout,
     )
-    return _corrected(_assemble(words))
+    grids = find_grids(cleaned.rules)
+    return _corrected(_assemble(words, grids, 72 / settings.ocr_dpi, cleaned.image.height))
 
 
-def _clean_scan(image):  # noqa: ANN001, ANN202 - PIL images are untyped
-    """Straighten by the angle whose row profile is sharpest, then remove speckle."""
-    import numpy as np
-    from PIL import Image, ImageFilter, ImageOps
+def _assemble(
+    words: dict[str, list], grids: list[Grid] | None = None, scale: float = 1.0, height: int = 0
+) -> OcrPage:
+    """Lines of words in reading order; a space only between two Latin/digit words (Japanese has none).
 
-    small = ImageOps.invert(image.resize((max(1, image.width // 4), max(1, image.height // 4))))
-    best_angle, best_score = 0.0, -1.0
-    for angle in np.arange(-_SKEW_RANGE, _SKEW_RANGE + _SKEW_STEP / 2, _SKEW_STEP):
-        rows = np.asarray(small.rotate(float(angle), resample=Image.BILINEAR, fillcolor=0), dtype=np.float32)
-        score = float(np.var(rows.sum(axis=1)))
-        if score > best_score:
-            best_angle, best_score = float(angle), score
-    if abs(best_angle) >= _SKEW_STEP / 2:
-        image = image.rotate(best_angle, resample=Image.BICUBIC, fillcolor=255)
-    return image.filter(ImageFilter.MedianFilter(3))
-
-
-def _assemble(words: dict[str, list]) -> OcrPage:
-    """Lines of words in reading order; a space only between two Latin/digit words (Japanese has none)."""
-    lines: dict[tuple[int, int, int], list[tuple[str, int]]] = {}
+    A word inside a bordered table (``grids``, in points; ``scale`` turns pixels into points) joins
+    its row instead of its visual line: the row is one line with its cells in column order, separated
+    by tabs like a text page's table rows, each cell's words in reading order. So a first cell that
+    wraps (「域内取引額（原料・資材の県内調達分に限」 / 「る）」) stays whole and beside its figures.
+    ``height``, the image's, places lines in the page's top and bottom bands (``edges``).
+    """
+    lines: dict[tuple[object, ...], dict[int, list[tuple[str, int]]]] = {}
+    first: dict[tuple[object, ...], int] = {}
+    span: dict[tuple[object, ...], tuple[int, int]] = {}
     for k, word in enumerate(words["text"]):
         word = (word or "").strip()
         if not word:
             continue
-        key = (words["block_num"][k], words["par_num"][k], words["line_num"][k])
-        lines.setdefault(key, []).append((word, max(0, round(float(words["conf"][k])))))
+        cell = None
+        if grids:
+            x = (words["left"][k] + words["width"][k] / 2) * scale
+            y = (words["top"][k] + words["height"][k] / 2) * scale
+            cell = cell_of(grids, x, y)
+        key: tuple[object, ...] = (
+            ("row", cell[0], cell[1])
+            if cell
+            else ("line", words["block_num"][k], words["par_num"][k], words["line_num"][k])
+        )
+        column = cell[2] if cell else 0
+        lines.setdefault(key, {}).setdefault(column, []).append(
+            (word, max(0, round(float(words["conf"][k]))))
+        )
+        first.setdefault(key, k)
+        top, bottom = words["top"][k], words["top"][k] + words["height"][k]
+        old = span.get(key, (top, bottom))
+        span[key] = (min(old[0], top), max(old[1], bottom))
     text: list[str] = []
     confidence: list[int] = []
-    for n, key in enumerate(sorted(lines)):
-        if n:
-            text.append("\n")
-            confidence.append(100)
-        previous = ""
-        for word, conf in lines[key]:
-            if _ASCII_WORD.search(previous) and _ASCII_START.match(word):
-                text.append(" ")
-                confidence.append(conf)
-            text.append(word)
-            confidence += [conf] * len(word)
-            previous = word
-    return OcrPage(text="".join(text), confidence=confidence)
+    order = sorted(lines, key=first.__getitem__)
+    for n, key in enumerate(order):
+        for c, column in enumerate(sorted(lines[key])):
+            if n or c:
+                text.append("\n" if not c else CELL_SEP)
+                confidence.append(100)
+            previous = ""
+            for word, conf in lines[key][column]:
+                if _ASCII_WORD.search(previous) and _ASCII_START.match(word):
+                    text.append(" ")
+                    confidence.append(conf)
+                text.append(word)
+                confidence += [conf] * len(word)
+                previous = word
+    return OcrPage(
+        text="".join(text), confidence=confidence, edges=_edges([span[key] for key in order], height)
+    )
+
+
+def _edges(spans: list[tuple[int, int]], height: int) -> tuple[int, int]:
+    """How many leading lines lie in the top band, and trailing ones in the bottom band."""
+    if not height:
+        return (0, 0)
+    band = BAND * height
+    top = next((i for i, (_, bottom) in enumerate(spans) if bottom > band), len(spans))
+    tail = next((i for i, (top_, _) in enumerate(reversed(spans)) if top_ < height - band), len(spans))
+    return (top, tail)
 
 
 def _corrected(page: OcrPage) -> OcrPage:
@@ -161,4 +192,4 @@ def _corrected(page: OcrPage) -> OcrPage:
         out.append(text[last:])
         out_conf += conf[last:]
         text, conf = "".join(out), out_conf
-    return OcrPage(text=text, confidence=conf)
+    return page.model_copy(update={"text": text, "confidence": conf})

@@ -15,6 +15,7 @@ from assistant.domain.notices import Notice
 from assistant.settings import Settings
 from assistant.text.normalize import join_wrapped_lines
 
+from .furniture import repeated_text_lines, strip_text_furniture
 from .ocr import OcrPage, ocr_pages
 
 
@@ -52,7 +53,10 @@ def read_scanned(
             )
         else:
             readable.append(index)
-    for index, result in ocr_pages(data, readable, settings).items():
+    results = ocr_pages(data, readable, settings)
+    read = [r for r in results.values() if not isinstance(r, Exception)]
+    repeated = repeated_text_lines([r.text for r in read], [r.edges for r in read])
+    for index, result in results.items():
         number = index + 1
         if isinstance(result, Exception):
             notices.append(
@@ -63,7 +67,7 @@ def read_scanned(
                 )
             )
             continue
-        _fill(pages, index, result)
+        _fill(pages, index, result, repeated)
         notices.append(
             Notice(
                 kind="ocr",
@@ -74,10 +78,13 @@ def read_scanned(
     return notices
 
 
-def _fill(pages: list[PageText], index: int, read: OcrPage) -> None:
+def _fill(pages: list[PageText], index: int, read: OcrPage, repeated: set[tuple[str, str]]) -> None:
+    """``raw`` keeps every line OCR read, with its confidences, so quotes are verified against the
+    whole page; ``text``, what chunks and evidence see, loses the running headers and page numbers
+    the same way a text page does (a printed office export carries them on every scanned page)."""
     target = next(p for p in pages if p.page == index + 1)
     target.raw = read.text
-    target.text = join_wrapped_lines(read.text)
+    target.text = join_wrapped_lines(strip_text_furniture(read.text, repeated, read.edges))
     target.ocr = True
     target.status = "ocr" if read.text.strip() else "no_text"
     target.ocr_confidence = read.confidence

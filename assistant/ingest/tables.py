@@ -103,6 +103,19 @@ def _grid(cluster: list[Segment]) -> Grid | None:
     return Grid(rows=rows, columns=columns, left=min(xs), right=max(xs))
 
 
+#: (grid index on the page, row, column)
+CellId = tuple[int, int, int]
+
+
+def cell_of(grids: list[Grid], x: float, y: float) -> CellId | None:
+    """The cell of the page's tables that the point (x, y) lies in, if any."""
+    for index, grid in enumerate(grids):
+        cell = grid.cell_at(x, y)
+        if cell is not None:
+            return (index, cell[0], cell[1])
+    return None
+
+
 def find_grids(rules: list[Segment]) -> list[Grid]:
     """Every bordered table on the page, top to bottom."""
     if not rules or len(rules) > _MAX_RULES:

@@ -94,7 +94,8 @@ def join_wrapped_lines(text: str) -> str:
 
     A line break is kept where the previous line ends a sentence, is clearly shorter than the
     page's full line width (a real line end, not a wrap), or the next line starts a list item or
-    heading, since those breaks carry structure rather than layout.
+    heading, since those breaks carry structure rather than layout. A table row (cells separated by
+    ``CELL_SEP``) is a line of its own: its end is the row's end, never a wrap.
     """
     lines = [ln.rstrip() for ln in text.split("\n")]
     full_width = max((len(ln.strip()) for ln in lines), default=0)
@@ -113,6 +114,8 @@ def join_wrapped_lines(text: str) -> str:
             not stripped
             or not prev
             or short_prev
+            or CELL_SEP in line
+            or CELL_SEP in prev
             or prev.endswith(tuple(_SENTENCE_END))
             or _LIST_START_RE.match(stripped)
         ):

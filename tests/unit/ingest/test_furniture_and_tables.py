@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from support.office_docs import export_pdf, write_office_plan_pdf, write_plan_docx
+from support.scans import write_scanned_pdf
 
 from assistant.domain.models import ParsedDocument
 from assistant.ingest import layout_text
@@ -119,3 +120,16 @@ def test_pages_pdfium_cannot_read_fall_back_to_raw_text_without_furniture(
         assert f"-{page.page}-" not in squash(text) and "計画書" not in text
         assert squash(text) in squash(page.raw)
         assert "推進" in text or "投資" in text
+
+
+def test_a_printed_and_scanned_office_export_loses_its_furniture_too(tmp_path: Path) -> None:
+    """OCR reads the running header on every scanned page; it stays in ``raw``, where quotes are
+    verified, but not in the text that chunks and evidence are cut from."""
+    office = write_office_plan_pdf(tmp_path / "office.pdf", PAGES, header="令和8年度 計画書（案）")
+    scan = write_scanned_pdf(office, tmp_path / "scan.pdf", dpi=200, skew_degrees=0.5, seed=1)
+    doc = parse_pdf(scan, kind="plan", settings=Settings(ocr_enabled=True, ocr_workers=2))
+    assert [p.status for p in doc.pages] == ["ocr", "ocr", "ocr"]
+    for page in doc.pages:
+        assert "計画書" in page.raw and "計画書" not in page.text
+    assert squash(doc.pages[0].text).startswith("体制本計画の推進体制")
+    assert "推進本部を設置" in squash(doc.pages[2].text)

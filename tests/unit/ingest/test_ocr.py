@@ -77,16 +77,50 @@ def test_a_verdict_resting_on_a_doubtful_figure_goes_to_a_person() -> None:
         rationale="投資規模の記載あり。",
         citations=[PlanCitation(page=1, quote="総投資額は約1,200億円を見込む")],
     )
-    [marked] = mark_ocr_readings([item], _ocr_doc(raw, confidence), Settings())
+    [marked] = mark_ocr_readings([item], _ocr_doc(raw, confidence), Settings(), presence={item.criterion_id})
     assert marked.verdict == Verdict.needs_review
     assert marked.citations[0].source == "ocr" and marked.citations[0].low_confidence
     assert marked.citations[0].confidence == 0.7
     assert "OCR" in marked.rationale and "満たす" in marked.rationale
     assert marked.citations[0].model_dump()["source"] == "ocr"
 
-    sure = mark_ocr_readings([item], _ocr_doc(raw, [95] * len(raw)), Settings())[0]
+    sure = mark_ocr_readings(
+        [item], _ocr_doc(raw, [95] * len(raw)), Settings(), presence={item.criterion_id}
+    )[0]
     assert sure.verdict == Verdict.meets and sure.citations[0].source == "ocr"
     assert not sure.citations[0].low_confidence and "low_confidence" not in sure.citations[0].model_dump()
+
+
+def test_a_presence_meets_resting_on_a_doubtful_word_goes_to_a_person() -> None:
+    """「今後検討する」 misread as 「今後次討する」 no longer reads as a non-commitment, so the drafter
+    says ``meets`` for a presence criterion; the word's low confidence gives the misreading away."""
+    raw = "支援体制 今後次討する。"
+    confidence = [95] * len(raw)
+    for k in range(raw.index("次討"), raw.index("次討") + 2):
+        confidence[k] = 36
+    doc = _ocr_doc(raw, confidence)
+    cite = [PlanCitation(page=1, quote="支援体制 今後次討する。")]
+    meets = ChecklistItem(
+        criterion_id="C.commitment.support_system",
+        verdict=Verdict.meets,
+        rationale="体制あり。",
+        citations=cite,
+    )
+    presence = {meets.criterion_id}
+    [marked] = mark_ocr_readings([meets], doc, Settings(), presence=presence)
+    assert (
+        marked.verdict == Verdict.needs_review and "語句" in marked.rationale and "満たす" in marked.rationale
+    )
+    partial = meets.model_copy(update={"verdict": Verdict.partially_meets})
+    assert (
+        mark_ocr_readings([partial], doc, Settings(), presence=presence)[0].verdict == Verdict.partially_meets
+    )
+    sure = mark_ocr_readings([meets], _ocr_doc(raw, [95] * len(raw)), Settings(), presence=presence)[0]
+    assert sure.verdict == Verdict.meets
+    judged = mark_ocr_readings([meets], doc, Settings(), presence=set())[0]
+    assert judged.verdict == Verdict.meets, (
+        "a judgement verdict weighs findings; only a doubtful figure moves it"
+    )
 
 
 def test_text_citations_serialise_as_before(tmp_path: Path) -> None:
