@@ -82,15 +82,19 @@ def _grow(mask: np.ndarray, by: int) -> np.ndarray:
     return out
 
 
+def _runs(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The unbroken runs along each row of ``lines``: their row, first and last index."""
+    before = np.pad(lines, [(0, 0), (1, 0)])[:, :-1]
+    after = np.pad(lines, [(0, 0), (0, 1)])[:, 1:]
+    starts = np.argwhere(lines & ~before)
+    ends = np.argwhere(lines & ~after)
+    return starts[:, 0], starts[:, 1], ends[:, 1]
+
+
 def _meeting_verticals(vertical: np.ndarray, near_rule: np.ndarray) -> np.ndarray:
     """The vertical runs of ``vertical`` whose top or bottom pixel lies in ``near_rule``."""
     h = vertical.shape[0]
-    column_major = vertical.T
-    starts = np.argwhere(column_major & ~np.pad(column_major, [(0, 0), (1, 0)])[:, :h])
-    ends = np.argwhere(column_major & ~np.pad(column_major, [(0, 0), (0, 1)])[:, 1:])
-    if not len(starts):
-        return np.zeros_like(vertical)
-    xs, tops, bottoms = starts[:, 0], starts[:, 1], ends[:, 1]
+    xs, tops, bottoms = _runs(vertical.T)
     keep = near_rule[tops, xs] | near_rule[bottoms, xs]
     cover = np.zeros((h + 1, vertical.shape[1]), dtype=np.int32)
     np.add.at(cover, (tops[keep], xs[keep]), 1)
@@ -100,16 +104,10 @@ def _meeting_verticals(vertical: np.ndarray, near_rule: np.ndarray) -> np.ndarra
 
 def _segments(mask: np.ndarray, *, horizontal: bool, scale: float) -> list[Segment]:
     """The unbroken runs of ``mask`` along its rows (``horizontal``) or columns, as rules in points."""
-    lines = mask if horizontal else mask.T
-    before = np.pad(lines, [(0, 0), (1, 0)])[:, :-1]
-    after = np.pad(lines, [(0, 0), (0, 1)])[:, 1:]
-    starts = np.argwhere(lines & ~before)
-    ends = np.argwhere(lines & ~after)
+    at, first, last = _runs(mask if horizontal else mask.T)
     return [
-        Segment(
-            horizontal=horizontal, pos=float(at) * scale, start=float(a) * scale, end=float(b + 1) * scale
-        )
-        for (at, a), (_, b) in zip(starts.tolist(), ends.tolist(), strict=True)
+        Segment(horizontal=horizontal, pos=float(p) * scale, start=float(a) * scale, end=float(b + 1) * scale)
+        for p, a, b in zip(at.tolist(), first.tolist(), last.tolist(), strict=True)
     ]
 
 
