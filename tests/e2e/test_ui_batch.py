@@ -16,13 +16,11 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, expect
 from support.pdfgen import write_plan_pdf
 from support.ui_browser import (
     B_PAGES,
     C_PAGES,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TIMEOUT_MS,
     cached_files,
     download,
@@ -67,15 +65,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         app = App(url, tmp, settings, [c_pdf, b_pdf, broken], {"server_start_s": time.monotonic() - started})
         yield app
         print(f"\nUI batch timings: {json.dumps({k: round(v, 2) for k, v in app.timings.items()})}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

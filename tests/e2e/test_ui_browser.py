@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from support.pdfgen import write_plan_pdf
 from support.ui_browser import (
     B_PAGES,
     C_PAGES,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TIMEOUT_MS,
     choose,
     completed,
@@ -89,15 +87,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         app.timings["server_start_s"] = time.monotonic() - prepared
         yield app
         print(f"\nUI chat timings: {json.dumps({k: round(v, 2) for k, v in app.timings.items()})}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -18,14 +18,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 from support.office_docs import write_plan_docx
 from support.pdfgen import synthetic_plan_pages, write_plan_pdf
 from support.ui_browser import (
     B_PAGES,
     C_PAGES,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TIMEOUT_MS,
     anonymous_status,
     cached_files,
@@ -93,15 +91,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         app.timings = {"prepare_s": prepared - started, "server_start_s": time.monotonic() - prepared}
         yield app
         print(f"\nUI review timings: {json.dumps({k: round(v, 2) for k, v in app.timings.items()})}")
-
-
-@pytest.fixture(scope="module")
-def playwright_browser() -> Iterator[tuple[Playwright, Browser]]:
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield p, b
-        b.close()
 
 
 @pytest.fixture
